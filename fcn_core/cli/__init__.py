@@ -1,0 +1,43 @@
+"""``fcn-sticker``: the command line. Each sub-command lives in its own module with an
+``add_parser(subparsers)`` function that registers it and sets ``func``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from fcn_core.cli import models_cmd
+
+COMMAND_MODULES = (models_cmd,)
+
+EPILOG = """examples:
+  fcn-sticker models                 list the models and where their weights come from
+  fcn-sticker <command> --help       details and examples for one command
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fcn-sticker",
+        description="Turn photos into stickers with FCN semantic segmentation.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens step by step")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""The model registry: a name → architecture, class set, input normalisation, weight sources.
+
+Everything that builds or loads a model (segmenter, CLI, GUI, training) looks a name up here,
+so a model's normalisation and classes can never drift apart from its weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from torch import nn
+
+from fcn_core.classes import VOC_CLASSES, ClassSet
+from fcn_core.models.torchvision_models import torchvision_builder
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
+from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+
+WeightFormat = Literal["caffemodel", "pytorch-fcn", "torchvision", "checkpoint"]
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """One downloadable weight file for a model.
+
+    ``sha256`` is checked in full; where only an md5 is published (pytorch-fcn) that is
+    checked instead; torchvision publishes the leading hex digits of the sha256 in the file
+    name (``sha256_prefix``). ``normalization`` is the input these weights were trained on.
+    """
+
+    key: str
+    url: str
+    filename: str
+    format: WeightFormat
+    normalization: Normalization
+    description: str
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    md5: str | None = None
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the registry knows about one model name."""
+
+    name: str
+    description: str
+    builder: Callable[..., nn.Module]
+    classes: ClassSet
+    normalization: Normalization
+    family: Literal["vgg-fcn", "torchvision"]
+    weight_sources: tuple[WeightSource, ...] = field(default=())
+
+    def build(self, num_classes: int | None = None, width: float = 1.0) -> nn.Module:
+        """A fresh, randomly initialised (bilinear upsampling) model in eval mode."""
+        model = self.builder(num_classes=num_classes or self.classes.num_classes, width=width)
+        return model.eval()
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> ModelSpec:
+    if spec.name in _REGISTRY:
+        raise ValueError(f"model {spec.name!r} is already registered")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_model_spec(name: str) -> ModelSpec:
+    """Look up a model by name; the error lists the names that exist."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}") from None
+
+
+def model_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def all_model_specs() -> list[ModelSpec]:
+    return list(_REGISTRY.values())
+
+
+DEFAULT_MODEL = "fcn8s"
+
+_VGG_FCN_MODELS: tuple[tuple[str, Callable[..., nn.Module], str], ...] = (
+    ("fcn8s", FCN8s, "FCN-8s, VGG16 (Long et al. 2015), the paper's best net"),
+    ("fcn16s", FCN16s, "FCN-16s, VGG16"),
+    ("fcn32s", FCN32s, "FCN-32s, VGG16"),
+    ("fcn8s-atonce", FCN8sAtOnce, "FCN-8s trained at once (pool4 x0.01, pool3 x0.0001)"),
+)
+
+_TORCHVISION_MODELS: tuple[tuple[str, str], ...] = (
+    ("fcn_resnet50", "FCN, ResNet-50 backbone (torchvision, COCO with VOC labels)"),
+    ("fcn_resnet101", "FCN, ResNet-101 backbone (torchvision, COCO with VOC labels)"),
+    ("deeplabv3_resnet50", "DeepLabV3, ResNet-50 (torchvision, COCO with VOC labels)"),
+    ("deeplabv3_mobilenet_v3_large", "DeepLabV3, MobileNetV3-Large (torchvision, COCO with VOC labels)"),
+    ("lraspp_mobilenet_v3_large", "LR-ASPP, MobileNetV3-Large (torchvision, COCO with VOC labels)"),
+)
+
+
+def _register_builtin_models() -> None:
+    from fcn_core.weight_sources import torchvision_sources, vgg_fcn_sources
+
+    for name, builder, description in _VGG_FCN_MODELS:
+        register(ModelSpec(name, description, builder, VOC_CLASSES, CAFFE_BGR, "vgg-fcn", vgg_fcn_sources(name)))
+    for name, description in _TORCHVISION_MODELS:
+        register(
+            ModelSpec(
+                name, description, torchvision_builder(name), VOC_CLASSES, IMAGENET_RGB, "torchvision",
+                torchvision_sources(name),
+            )
+        )
+
+
+_register_builtin_models()
