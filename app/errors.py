@@ -1,0 +1,75 @@
+"""Turn an exception into a dialog a person can act on: what happened, in plain words, and what
+to do next. The messages of ``fcn_core`` already name the file and the reason; this adds the
+title and the next step that belongs to the window (which menu, which button)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.worker import NoModelError
+from fcn_core.batch import BatchError
+from fcn_core.download import DownloadError
+from fcn_core.mask import EmptyMaskError
+from fcn_core.photo import PhotoError
+from fcn_core.sticker_io import StickerSaveError
+from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
+
+LOAD_WEIGHTS_STEP = "Use Model ▸ Load weights… to pick a weights file you have."
+
+
+@dataclass(frozen=True)
+class Explanation:
+    title: str
+    text: str
+    severity: str = "critical"  # or "warning": the user can go on without doing anything
+
+
+def explain(exc: BaseException, doing: str) -> Explanation:
+    """What to tell the user about ``exc``, raised while ``doing`` (e.g. "open the photo")."""
+    if isinstance(exc, PhotoError):
+        return Explanation(
+            "Cannot open this photo",
+            f"{exc}.\n\nPick another file: JPEG, PNG, WEBP, BMP, TIFF or GIF all work.",
+        )
+    if isinstance(exc, NoModelError):
+        return Explanation(
+            "No model loaded",
+            "The photo is open, but no model is loaded to find the objects in it.\n\n"
+            f"{LOAD_WEIGHTS_STEP} Or choose Model ▸ Download weights….",
+            "warning",
+        )
+    if isinstance(exc, WeightsNotFoundError):
+        return Explanation("No weights for this model", f"{exc}\n\n{LOAD_WEIGHTS_STEP}", "warning")
+    if isinstance(exc, DownloadError):
+        return Explanation(
+            "Download failed",
+            f"{exc}\n\nCheck the internet connection and try again, or: {LOAD_WEIGHTS_STEP}",
+        )
+    if isinstance(exc, WeightsError):
+        return Explanation(
+            "Cannot use these weights",
+            f"{exc}\n\nThe model that was loaded before stays in use. {LOAD_WEIGHTS_STEP} "
+            "Make sure the file belongs to the model chosen in the Model menu.",
+        )
+    if isinstance(exc, EmptyMaskError):
+        return Explanation(
+            "Nothing to cut out",
+            f"There is {exc}.\n\nClick another object in the photo or in the class list.",
+            "warning",
+        )
+    if isinstance(exc, StickerSaveError):
+        return Explanation("The sticker was not saved", f"{exc}\n\nTry the other format, or lower the contour width.")
+    if isinstance(exc, BatchError):
+        return Explanation("Batch export cannot start", f"{exc}.\n\nChoose another folder and start again.")
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return Explanation(
+            f"Could not {doing}",
+            f"{exc.strerror or exc}{where}.\n\nCheck that the folder exists and that you may write there, "
+            "then try again.",
+        )
+    return Explanation(
+        f"Could not {doing}",
+        f"Something unexpected went wrong: {type(exc).__name__}: {exc}\n\n"
+        "Try again; if it keeps happening, start the app from a terminal and report the log.",
+    )

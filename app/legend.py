@@ -1,0 +1,82 @@
+"""The legend: one row per class the network found (swatch, name, share of pixels), largest first.
+
+Row selection *is* the class selection: a click selects one class, Ctrl-click adds or removes
+one (Qt's extended selection), which is what people expect from any list. The widget reports
+user edits with ``selectionEdited`` and mirrors the document's selection without echoing it back.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from app.imaging import swatch
+from fcn_core.classes import ClassSet
+
+CLASS_ROLE = Qt.ItemDataRole.UserRole
+
+
+class LegendWidget(QTreeWidget):
+    """Classes present in the segmentation; selecting rows selects classes."""
+
+    selectionEdited = Signal(object)  # frozenset[int] chosen by the user
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setColumnCount(2)
+        self.setHeaderLabels(["Class", "Share"])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("Click a class to make it the sticker; Ctrl-click to add or remove classes")
+        self._mirroring = False
+        self.itemSelectionChanged.connect(self._on_selection_changed)
+
+    def set_classes(self, classes: ClassSet | None, shares: dict[int, float]) -> None:
+        """Rebuild the rows (``shares`` is ordered largest first, as ``class_shares`` returns it)."""
+        self._mirroring = True
+        try:
+            self.clear()
+            if classes is None:
+                return
+            colors = classes.colors
+            for class_id, share in shares.items():
+                item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
+                item.setIcon(0, QIcon(swatch(tuple(int(c) for c in colors[class_id]))))
+                item.setData(0, CLASS_ROLE, class_id)
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.addTopLevelItem(item)
+        finally:
+            self._mirroring = False
+
+    def class_ids(self) -> list[int]:
+        """Class of each row, top to bottom."""
+        return [self.topLevelItem(row).data(0, CLASS_ROLE) for row in range(self.topLevelItemCount())]
+
+    def row_of(self, class_id: int) -> int:
+        return self.class_ids().index(class_id)
+
+    def set_selection(self, class_ids: frozenset[int]) -> None:
+        """Mirror the document's selection without emitting ``selectionEdited``."""
+        self._mirroring = True
+        try:
+            for row in range(self.topLevelItemCount()):
+                item = self.topLevelItem(row)
+                item.setSelected(item.data(0, CLASS_ROLE) in class_ids)
+        finally:
+            self._mirroring = False
+
+    def _on_selection_changed(self) -> None:
+        if not self._mirroring:
+            self.selectionEdited.emit(frozenset(item.data(0, CLASS_ROLE) for item in self.selectedItems()))
+
+
+def format_share(share: float) -> str:
+    """``42.3 %``; tiny but present classes show as ``<0.1 %`` rather than a misleading 0."""
+    percent = share * 100.0
+    return "<0.1 %" if 0 < percent < 0.1 else f"{percent:.1f} %"

@@ -1,0 +1,201 @@
+"""The Model menu: choose a model from the registry, load a weights file, download with consent.
+
+Weights are never replaced by random ones: when none are found the user is asked what to do
+(load a file they have, or download after seeing where from and how big), a download shows a
+progress dialog that can be cancelled, and every failure is a dialog that names the next step.
+Loading runs on the worker; the model that was loaded before stays in use until a new one is.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+
+from app.errors import explain
+from app.service import WorkerService
+from app.settings import AppSettings
+from app.worker import AppSegmenter, ModelRequest
+from fcn_core.download import DownloadCancelled
+from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
+from fcn_core.weight_errors import WeightsNotFoundError
+
+logger = logging.getLogger(__name__)
+
+WEIGHTS_FILTER = "Weights (*.pt *.pth *.caffemodel);;All files (*)"
+VGG_FCN_SIZE_HINT = "about 0.5 GB"
+"""The Caffe and pytorch-fcn releases of the VGG16 FCNs publish no size; all are roughly this big."""
+
+Choice = Literal["download", "load", "cancel"]
+
+
+def download_size_text(spec: ModelSpec) -> str:
+    size = spec.weight_sources[0].size_bytes if spec.weight_sources else None
+    if size:
+        return f"{size / 1e6:.0f} MB"
+    return VGG_FCN_SIZE_HINT if spec.family == "vgg-fcn" else "size not published"
+
+
+def ask_weights(parent: QWidget, spec: ModelSpec, reason: str) -> Choice:
+    """Ask how to get weights for ``spec``: download (the consent), load a file, or not now."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Weights for " + spec.name)
+    box.setText(reason)
+    download = None
+    if spec.weight_sources:
+        host = urlparse(spec.weight_sources[0].url).netloc
+        box.setInformativeText(
+            f"Download them now from {host} ({download_size_text(spec)})? They are stored on this "
+            "computer and used from then on.\n\nOr load a weights file you already have."
+        )
+        download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+    else:
+        box.setInformativeText("Load a weights file you have.")
+    load = box.addButton("Load weights file…", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(download or load)
+    box.exec()
+    clicked = box.clickedButton()
+    if download is not None and clicked is download:
+        return "download"
+    return "load" if clicked is load else "cancel"
+
+
+class ModelControl(QObject):
+    """Owns the Model menu and the weights dialogs; asks the worker to load models."""
+
+    modelReady = Signal(object)  # the new segmenter
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, window: QWidget, service: WorkerService, settings: AppSettings) -> None:
+        super().__init__(window)
+        self._window = window
+        self._service = service
+        self._settings = settings
+        self._progress: QProgressDialog | None = None
+        self.active_name: str | None = None
+        self.menu = QMenu("&Model", window)
+        self._group = QActionGroup(self)
+        self._actions: dict[str, QAction] = {}
+        for spec in all_model_specs():
+            action = QAction(f"{spec.name} — {spec.description}", self, checkable=True)
+            action.setData(spec.name)
+            action.triggered.connect(lambda _=False, name=spec.name: self.choose(name))
+            self._group.addAction(action)
+            self.menu.addAction(action)
+            self._actions[spec.name] = action
+        self.menu.addSeparator()
+        self.load_action = self.menu.addAction("&Load weights…", self.load_weights_file)
+        self.download_action = self.menu.addAction("&Download weights…", lambda: self.download())
+        service.modelLoaded.connect(self._on_loaded)
+        service.modelFailed.connect(self._on_failed)
+        service.downloadProgress.connect(self._on_progress)
+
+    @property
+    def selected_name(self) -> str:
+        action = self._group.checkedAction()
+        return str(action.data()) if action is not None else self._settings.model_name()
+
+    def start(self) -> None:
+        """Load the model of the last session (its weights file if one was chosen)."""
+        name = self._settings.model_name()
+        self._check(name)
+        self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
+
+    def choose(self, name: str) -> None:
+        self._check(name)
+        self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
+
+    def load_weights_file(self) -> None:
+        name = self.selected_name
+        path, _ = QFileDialog.getOpenFileName(
+            self._window, f"Load weights for {name}", self._settings.last_folder("weights"), WEIGHTS_FILTER
+        )
+        if path:
+            self._settings.set_last_folder("weights", Path(path).parent)
+            self._service.load_model(ModelRequest(name, Path(path)))
+
+    def download(self, *, confirmed: bool = False) -> None:
+        spec = get_model_spec(self.selected_name)
+        if not spec.weight_sources:
+            QMessageBox.warning(self._window, "No download", f"{spec.name} has no download source. Load a weights file instead.")
+            return
+        if not confirmed:
+            choice = ask_weights(self._window, spec, f"Download the weights of {spec.name}?")
+            if choice == "load":
+                self.load_weights_file()
+            if choice != "download":
+                return
+        self._service.load_model(ModelRequest(spec.name, allow_download=True))
+        self._show_progress(spec)
+
+    # worker results ---------------------------------------------------------------------------
+    def _on_loaded(self, request: ModelRequest, segmenter: AppSegmenter) -> None:
+        self._close_progress()
+        self.active_name = request.name
+        self._check(request.name)
+        self._settings.set_model_name(request.name)
+        if request.weights is not None:
+            self._settings.set_weights_file(request.name, request.weights)
+        note = getattr(segmenter, "device_message", "")
+        self.message.emit(f"Model {request.name} ready." + (f" {note}" if note else ""))
+        self.modelReady.emit(segmenter)
+
+    def _on_failed(self, request: ModelRequest, exc: Exception) -> None:
+        self._close_progress()
+        self._check(self.active_name)
+        if isinstance(exc, DownloadCancelled):
+            self.message.emit("Download cancelled; nothing was saved.")
+            return
+        if isinstance(exc, WeightsNotFoundError):
+            choice = ask_weights(self._window, get_model_spec(request.name), f"No weights for {request.name} yet.")
+            self._check(request.name)
+            if choice == "download":
+                self.download(confirmed=True)
+            elif choice == "load":
+                self.load_weights_file()
+            return
+        if request.weights is not None and request.weights == self._settings.weights_file(request.name):
+            self._settings.set_weights_file(request.name, None)  # do not fail the same way at every start
+        explanation = explain(exc, f"load the model {request.name}")
+        QMessageBox.critical(self._window, explanation.title, explanation.text)
+
+    def _check(self, name: str | None) -> None:
+        for action_name, action in self._actions.items():
+            action.setChecked(action_name == name)
+
+    # download progress ------------------------------------------------------------------------
+    def _show_progress(self, spec: ModelSpec) -> None:
+        self._close_progress()
+        dialog = QProgressDialog(f"Downloading the weights of {spec.name}…", "Cancel", 0, 0, self._window)
+        dialog.setWindowTitle("Downloading weights")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(0)
+        dialog.canceled.connect(lambda: self._service.cancel("model"))
+        dialog.show()
+        self._progress = dialog
+
+    def _on_progress(self, done: int, total: int | None) -> None:
+        if self._progress is None:
+            return
+        if total:
+            self._progress.setRange(0, 1000)
+            self._progress.setValue(int(1000 * done / total))
+            self._progress.setLabelText(f"Downloading weights… {done / 1e6:.0f} of {total / 1e6:.0f} MB")
+        else:
+            self._progress.setLabelText(f"Downloading weights… {done / 1e6:.0f} MB")
+
+    def _close_progress(self) -> None:
+        if self._progress is not None:
+            self._progress.canceled.disconnect()
+            self._progress.close()
+            self._progress.deleteLater()
+            self._progress = None

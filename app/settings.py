@@ -1,0 +1,185 @@
+"""What the window remembers between runs, kept in ``QSettings``.
+
+One typed wrapper instead of string keys scattered over the widgets: the keys, their defaults and
+their conversions live here once. ``QSettings`` hands back strings from INI files and native types
+from the registry/plist, so every getter converts explicitly. Tests pass a ``QSettings`` on a
+temporary INI file so they never touch the user's real settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
+from fcn_core.models.registry import DEFAULT_MODEL, model_names
+from fcn_core.sticker import StickerStyle
+from fcn_core.sticker_io import TARGETS
+
+MAX_RECENT_FILES = 10
+FolderKind = Literal["open", "save", "weights", "batch_input", "batch_output"]
+OUTPUT_FORMATS = ("png", "webp")
+STYLE_FIELDS = ("contour_width", "contour_color", "stroke_width", "stroke_color", "shadow")
+"""The sticker style fields the window lets people change, and therefore remembers."""
+
+
+def _to_bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def color_to_hex(color: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*color)
+
+
+def hex_to_color(text: str) -> tuple[int, int, int]:
+    """Parse ``#rrggbb``; raises ``ValueError`` on anything else."""
+    text = text.strip()
+    if len(text) != 7 or not text.startswith("#"):
+        raise ValueError(f"not a #rrggbb colour: {text!r}")
+    return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
+
+
+class AppSettings:
+    """Typed access to the persisted settings; unknown or corrupt values fall back to defaults."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings()
+
+    # window ---------------------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        value = self.store.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_geometry(self, geometry: QByteArray) -> None:
+        self.store.setValue("window/geometry", geometry)
+
+    def window_state(self) -> QByteArray | None:
+        value = self.store.value("window/state")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_state(self, state: QByteArray) -> None:
+        self.store.setValue("window/state", state)
+
+    def overlay_opacity(self) -> int:
+        """Overlay opacity in percent."""
+        return self._int("view/overlay_opacity", 55, 0, 100)
+
+    def set_overlay_opacity(self, percent: int) -> None:
+        self.store.setValue("view/overlay_opacity", int(percent))
+
+    # folders and files ----------------------------------------------------------------------
+    def last_folder(self, kind: FolderKind) -> str:
+        """The folder a file dialog of this kind last used ('' when none)."""
+        value = self.store.value(f"folders/{kind}", "")
+        return str(value) if value else ""
+
+    def set_last_folder(self, kind: FolderKind, folder: str | Path) -> None:
+        self.store.setValue(f"folders/{kind}", str(folder))
+
+    def recent_files(self) -> list[Path]:
+        value = self.store.value("files/recent", [])
+        if isinstance(value, str):  # a one-element list comes back as a plain string from INI
+            value = [value] if value else []
+        return [Path(str(item)) for item in value or []][:MAX_RECENT_FILES]
+
+    def add_recent_file(self, path: Path) -> list[Path]:
+        """Put ``path`` first in the recent list (no duplicates) and return the new list."""
+        path = Path(path)
+        recent = [path] + [item for item in self.recent_files() if item != path]
+        recent = recent[:MAX_RECENT_FILES]
+        self.store.setValue("files/recent", [str(item) for item in recent])
+        return recent
+
+    def clear_recent_files(self) -> None:
+        self.store.setValue("files/recent", [])
+
+    # model ----------------------------------------------------------------------------------
+    def model_name(self) -> str:
+        value = str(self.store.value("model/name", DEFAULT_MODEL))
+        return value if value in model_names() else DEFAULT_MODEL
+
+    def set_model_name(self, name: str) -> None:
+        self.store.setValue("model/name", name)
+
+    def weights_file(self, model_name: str) -> Path | None:
+        """The weights file the user picked for ``model_name`` (None: use the cache)."""
+        value = self.store.value(f"model/weights/{model_name}", "")
+        return Path(str(value)) if value else None
+
+    def set_weights_file(self, model_name: str, path: Path | None) -> None:
+        self.store.setValue(f"model/weights/{model_name}", str(path) if path else "")
+
+    # CRF ------------------------------------------------------------------------------------
+    def crf_enabled(self) -> bool:
+        return _to_bool(self.store.value("crf/enabled", False))
+
+    def set_crf_enabled(self, enabled: bool) -> None:
+        self.store.setValue("crf/enabled", bool(enabled))
+
+    def crf_preset(self) -> str:
+        value = str(self.store.value("crf/preset", DEFAULT_CRF_PRESET))
+        return value if value in CRF_PRESETS else DEFAULT_CRF_PRESET
+
+    def set_crf_preset(self, preset: str) -> None:
+        self.store.setValue("crf/preset", preset)
+
+    # sticker --------------------------------------------------------------------------------
+    def sticker_style(self) -> StickerStyle:
+        """The stored contour/stroke/shadow style, field by field (a bad field keeps its default)."""
+        style = StickerStyle()
+        for name in STYLE_FIELDS:
+            raw = self.store.value(f"sticker/{name}")
+            if raw is None or raw == "":
+                continue
+            try:
+                style = replace(style, **{name: self._convert_like(getattr(style, name), raw)})
+            except (TypeError, ValueError):
+                continue
+        return style
+
+    def set_sticker_style(self, style: StickerStyle) -> None:
+        for name in STYLE_FIELDS:
+            value = getattr(style, name)
+            self.store.setValue(f"sticker/{name}", color_to_hex(value) if isinstance(value, tuple) else value)
+
+    def output_format(self) -> str:
+        value = str(self.store.value("sticker/format", "png"))
+        return value if value in OUTPUT_FORMATS else "png"
+
+    def set_output_format(self, fmt: str) -> None:
+        self.store.setValue("sticker/format", fmt)
+
+    def output_target(self) -> str:
+        value = str(self.store.value("sticker/target", "telegram"))
+        return value if value in TARGETS else "telegram"
+
+    def set_output_target(self, target: str) -> None:
+        self.store.setValue("sticker/target", target)
+
+    def sync(self) -> None:
+        self.store.sync()
+
+    # helpers --------------------------------------------------------------------------------
+    def _int(self, key: str, default: int, low: int, high: int) -> int:
+        try:
+            value = int(self.store.value(key, default))
+        except (TypeError, ValueError):
+            return default
+        return min(max(value, low), high)
+
+    @staticmethod
+    def _convert_like(default: object, raw: object) -> object:
+        if isinstance(default, bool):
+            return _to_bool(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            return hex_to_color(str(raw))
+        return type(default)(raw)

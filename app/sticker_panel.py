@@ -1,0 +1,211 @@
+"""The sticker side of the window: CRF switch, contour/stroke/shadow, format, and the live preview.
+
+A thin view of the document: every control writes straight into the document, and the controls
+are refreshed from it (with their signals blocked) when it changes, so the panel and settings
+restored at start-up can never disagree. The preview shows the builder's current sticker — the
+object Save writes — over a checkerboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox, QColorDialog, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
+    QVBoxLayout, QWidget,
+)
+
+from app.document import Document
+from app.imaging import checkerboard, on_checkerboard, qimage_from_array, swatch
+from app.settings import OUTPUT_FORMATS
+from fcn_core.crf import CRF_PRESETS
+from fcn_core.mask import MaskCleanup
+from fcn_core.sticker import Sticker
+from fcn_core.sticker_io import TARGETS
+
+PREVIEW_SIDE = 256
+SPECK_FRACTION = 0.05
+"""'Remove specks' drops pieces smaller than this fraction of the largest piece."""
+CRF_PRESET_LABELS = {"deeplab": "DeepLab (sharp, default)", "original": "Original (smooth)"}
+
+
+class ColorButton(QPushButton):
+    """A button that shows a colour and lets the user pick another."""
+
+    colorChosen = Signal(tuple)
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._title = title
+        self._color = (255, 255, 255)
+        self.setToolTip(f"Choose the {title.lower()}")
+        self.clicked.connect(self._choose)
+
+    def set_color(self, color: tuple[int, int, int]) -> None:
+        self._color = tuple(color)
+        self.setIcon(QIcon(swatch(self._color, 16)))
+        self.setText("#{:02x}{:02x}{:02x}".format(*self._color))
+
+    def _choose(self) -> None:
+        chosen = QColorDialog.getColor(QColor(*self._color), self, self._title)
+        if chosen.isValid():
+            self.colorChosen.emit((chosen.red(), chosen.green(), chosen.blue()))
+
+
+class StickerPanel(QWidget):
+    """CRF and sticker options bound to a document, plus the preview and the Save button."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._doc = document
+        self._build_crf_group()
+        self._build_style_group()
+        self._build_preview()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.crf_group)
+        layout.addWidget(self.style_group)
+        layout.addWidget(self.preview_group)
+        layout.addStretch(1)
+        for signal in (document.styleChanged, document.crfChanged, document.outputChanged):
+            signal.connect(self.refresh)
+        self.refresh()
+        self.show_sticker(None, "Open a photo, then click an object")
+
+    # building ---------------------------------------------------------------------------------
+    def _build_crf_group(self) -> None:
+        self.crf_check = QCheckBox("Refine edges with a CRF")
+        self.crf_check.setToolTip("Sharpen the outline of the selected classes with a dense CRF (takes a moment)")
+        self.crf_preset = QComboBox()
+        for name in CRF_PRESETS:
+            self.crf_preset.addItem(CRF_PRESET_LABELS.get(name, name), name)
+        self.crf_check.toggled.connect(lambda on: self._doc.set_crf(enabled=on))
+        self.crf_preset.currentIndexChanged.connect(lambda: self._doc.set_crf(preset=self.crf_preset.currentData()))
+        self.crf_group = QGroupBox("Edges")
+        form = QFormLayout(self.crf_group)
+        form.addRow(self.crf_check)
+        form.addRow("Preset", self.crf_preset)
+
+    def _build_style_group(self) -> None:
+        self.contour_width = self._spin(0, 30, "Width of the light contour inside the outline (0: none)")
+        self.contour_color = ColorButton("Contour colour")
+        self.stroke_width = self._spin(0, 40, "Width of the solid stroke around the sticker (0: none)")
+        self.stroke_color = ColorButton("Stroke colour")
+        self.shadow = QCheckBox("Drop shadow")
+        self.remove_specks = QCheckBox("Remove specks")
+        self.remove_specks.setToolTip("Drop small pieces of the mask away from the main object")
+        self.fill_holes = QCheckBox("Fill holes")
+        self.format = QComboBox()
+        for fmt in OUTPUT_FORMATS:
+            self.format.addItem(fmt.upper(), fmt)
+        self.target = QComboBox()
+        for name in TARGETS:
+            self.target.addItem(name.capitalize(), name)
+        self.target.setToolTip("The app whose sticker rules (size, format, file size) the file must meet")
+
+        self.contour_width.valueChanged.connect(lambda v: self._set_style(contour_width=v))
+        self.contour_color.colorChosen.connect(lambda c: self._set_style(contour_color=c))
+        self.stroke_width.valueChanged.connect(lambda v: self._set_style(stroke_width=v))
+        self.stroke_color.colorChosen.connect(lambda c: self._set_style(stroke_color=c))
+        self.shadow.toggled.connect(lambda on: self._set_style(shadow=on))
+        self.remove_specks.toggled.connect(self._set_cleanup)
+        self.fill_holes.toggled.connect(self._set_cleanup)
+        self.format.currentIndexChanged.connect(lambda: self._doc.set_output(fmt=self.format.currentData()))
+        self.target.currentIndexChanged.connect(lambda: self._doc.set_output(target=self.target.currentData()))
+
+        self.style_group = QGroupBox("Sticker")
+        form = QFormLayout(self.style_group)
+        form.addRow("Contour", self._pair(self.contour_width, self.contour_color))
+        form.addRow("Stroke", self._pair(self.stroke_width, self.stroke_color))
+        form.addRow("Shadow", self.shadow)
+        form.addRow("Clean-up", self.remove_specks)
+        form.addRow("", self.fill_holes)
+        form.addRow("Format", self._pair(self.format, self.target))
+
+    def _build_preview(self) -> None:
+        self.preview = QLabel()
+        self.preview.setFixedSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        self.save_button = QPushButton("Save sticker…")
+        self.save_button.setEnabled(False)
+        self.preview_group = QGroupBox("Preview")
+        layout = QVBoxLayout(self.preview_group)
+        layout.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.save_button)
+
+    @staticmethod
+    def _spin(low: int, high: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setSuffix(" px")
+        spin.setToolTip(tip)
+        return spin
+
+    @staticmethod
+    def _pair(*widgets: QWidget) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in widgets:
+            layout.addWidget(widget)
+        return row
+
+    # document <-> widgets ---------------------------------------------------------------------
+    def _set_style(self, **changes: object) -> None:
+        self._doc.set_style(replace(self._doc.style, **changes))
+
+    def _set_cleanup(self) -> None:
+        fraction = SPECK_FRACTION if self.remove_specks.isChecked() else 0.0
+        self._doc.set_cleanup(MaskCleanup(min_component_fraction=fraction, fill_holes=self.fill_holes.isChecked()))
+
+    def refresh(self) -> None:
+        """Show the document's options (signals blocked: this is not a user edit)."""
+        doc = self._doc
+        widgets = (
+            self.crf_check, self.crf_preset, self.contour_width, self.stroke_width, self.shadow,
+            self.remove_specks, self.fill_holes, self.format, self.target,
+        )
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.crf_check.setChecked(doc.crf.enabled)
+            self.crf_preset.setCurrentIndex(self.crf_preset.findData(doc.crf.preset))
+            self.contour_width.setValue(doc.style.contour_width)
+            self.contour_color.set_color(doc.style.contour_color)
+            self.stroke_width.setValue(doc.style.stroke_width)
+            self.stroke_color.set_color(doc.style.stroke_color)
+            self.shadow.setChecked(doc.style.shadow)
+            self.remove_specks.setChecked(doc.cleanup.min_component_fraction > 0)
+            self.fill_holes.setChecked(doc.cleanup.fill_holes)
+            self.format.setCurrentIndex(self.format.findData(doc.output_format))
+            self.target.setCurrentIndex(self.target.findData(doc.output_target))
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self.contour_color.setEnabled(doc.style.contour_width > 0)
+        self.stroke_color.setEnabled(doc.style.stroke_width > 0)
+
+    def show_sticker(self, sticker: Sticker | None, text: str) -> None:
+        """The preview: the sticker over a checkerboard with ``text`` (what it shows) under it,
+        or ``text`` (why there is none) on an empty checkerboard."""
+        size = QSize(PREVIEW_SIDE, PREVIEW_SIDE)
+        if sticker is not None:
+            self.preview.setPixmap(on_checkerboard(qimage_from_array(sticker.rgba), size))
+            height, width = sticker.size
+            self.caption.setText(f"{width} × {height} px · {text}")
+        else:
+            pixmap = checkerboard(size)
+            painter = QPainter(pixmap)
+            painter.setPen(QColor(90, 90, 90))
+            flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+            painter.drawText(pixmap.rect().adjusted(16, 16, -16, -16), flags, text)
+            painter.end()
+            self.preview.setPixmap(pixmap)
+            self.caption.setText("")
+        self.save_button.setEnabled(sticker is not None)

@@ -1,0 +1,140 @@
+"""Error dialogs in plain words, with the next step: bad photos, missing or broken weights,
+downloads (progress, cancel), and what the window does meanwhile."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
+
+import app.model_control as model_control
+from app.worker import ModelRequest
+from fcn_core.download import DownloadCancelled
+from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
+from gui_helpers import DialogRecorder, StubFactory, StubSegmenter, ready_window, show_window, temp_settings, write_photo
+
+
+@pytest.fixture
+def critical(monkeypatch) -> DialogRecorder:
+    recorder = DialogRecorder()
+    monkeypatch.setattr(QMessageBox, "critical", recorder)
+    return recorder
+
+
+@pytest.fixture
+def warning(monkeypatch) -> DialogRecorder:
+    recorder = DialogRecorder()
+    monkeypatch.setattr(QMessageBox, "warning", recorder)
+    return recorder
+
+
+class ScriptedFactory:
+    """Answers each model request with the next scripted outcome (an exception or a segmenter)."""
+
+    def __init__(self, *outcomes) -> None:
+        self.outcomes = list(outcomes)
+        self.requests: list[ModelRequest] = []
+
+    def __call__(self, request, progress, cancel):
+        self.requests.append(request)
+        outcome = self.outcomes.pop(0)
+        if callable(outcome) and not isinstance(outcome, StubSegmenter):
+            return outcome(progress, cancel)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def test_a_file_that_is_not_a_photo_gives_a_plain_dialog(qtbot, tmp_path, critical):
+    window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+    broken = tmp_path / "holiday.jpg"
+    broken.write_bytes(b"this is not a JPEG")
+    window.open_photo(broken)
+    qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
+    title, text = critical.calls[0]
+    assert title == "Cannot open this photo"
+    assert "holiday.jpg" in text and "Pick another file" in text
+    assert window.document.photo is None
+    assert window.settings.recent_files() == []
+
+
+def test_broken_weights_give_a_dialog_that_names_the_problem_and_the_next_step(qtbot, tmp_path, critical):
+    weights = tmp_path / "mine.pt"
+    settings = temp_settings(tmp_path)
+    settings.set_weights_file("fcn8s", weights)
+    factory = ScriptedFactory(WeightsError(f"{weights}: layer score_fr has shape (21, 4096) in the file but (60, 4096) in the model"))
+    window = show_window(qtbot, settings, factory)
+    qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
+    title, text = critical.calls[0]
+    assert title == "Cannot use these weights"
+    assert "score_fr" in text and "Load weights" in text
+    assert factory.requests == [ModelRequest("fcn8s", weights)]
+    assert settings.weights_file("fcn8s") is None  # the next start does not fail the same way
+    assert window.service.segmenter is None
+    assert window.model_label.text() == "No model"
+
+
+def test_missing_weights_ask_what_to_do_and_never_use_random_weights(qtbot, tmp_path, monkeypatch, warning):
+    asked = []
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: asked.append(reason) or "cancel")
+    factory = ScriptedFactory(WeightsNotFoundError("no weights for fcn8s on this computer"))
+    window = show_window(qtbot, temp_settings(tmp_path), factory)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
+    assert asked == ["No weights for fcn8s yet."]
+    assert window.service.segmenter is None
+
+    photo = write_photo(tmp_path / "a.png")
+    window.open_photo(photo)
+    qtbot.waitUntil(lambda: bool(warning.calls), timeout=5_000)
+    title, text = warning.calls[0]
+    assert title == "No model loaded"
+    assert "Load weights" in text
+    assert window.document.photo.path == photo  # the photo is shown all the same
+    assert window.document.segmentation is None
+
+
+def test_load_weights_file_from_the_menu_then_segments_the_open_photo(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "cancel")
+    monkeypatch.setattr(QMessageBox, "warning", DialogRecorder())
+    stub = StubSegmenter()
+    factory = ScriptedFactory(WeightsNotFoundError("none"), stub)
+    settings = temp_settings(tmp_path)
+    window = show_window(qtbot, settings, factory)
+    photo = write_photo(tmp_path / "a.png")
+    window.open_photo(photo)
+    qtbot.waitUntil(lambda: window.document.photo is not None, timeout=5_000)
+
+    weights = tmp_path / "fcn8s-mine.pt"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(weights), ""))
+    with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
+        window.model_control.load_action.trigger()
+    assert factory.requests[-1] == ModelRequest("fcn8s", weights)
+    assert settings.weights_file("fcn8s") == weights
+    assert stub.segmented == [photo]
+
+
+def test_download_asks_first_shows_progress_and_cancels_cleanly(qtbot, tmp_path, monkeypatch, critical):
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "download")
+
+    def slow_download(progress, cancel):
+        for done in range(1, 200):
+            if cancel():
+                raise DownloadCancelled("download of fcn8s cancelled; nothing was saved")
+            progress(done * 1_000_000, 500_000_000)
+            time.sleep(0.02)
+        raise AssertionError("the download was never cancelled")
+
+    factory = ScriptedFactory(WeightsNotFoundError("none"), slow_download)
+    window = show_window(qtbot, temp_settings(tmp_path), factory)
+    qtbot.waitUntil(lambda: window.model_control._progress is not None, timeout=5_000)
+    progress = window.model_control._progress
+    qtbot.waitUntil(lambda: progress.value() > 0, timeout=5_000)
+    assert "of 500 MB" in progress.labelText()
+    assert factory.requests[-1] == ModelRequest("fcn8s", allow_download=True)
+    progress.findChild(QPushButton).click()  # the dialog's Cancel button
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=5_000)
+    assert window.model_control._progress is None
+    assert critical.calls == []
+    assert window.service.segmenter is None

@@ -1,0 +1,174 @@
+"""The click-through flow, driven through the real main window: open → segment → pick → CRF → save."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from app.document import ViewMode
+from gui_helpers import (
+    PERSON, PERSON_PROBABILITY, SOFA, StubFactory, click_photo, disc_centre, open_and_wait, ready_window,
+    temp_settings, write_photo,
+)
+
+PHOTO_SIZE = (120, 160)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    return ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    return write_photo(tmp_path / "photos" / "beach.png", PHOTO_SIZE)
+
+
+def test_open_click_crf_save_writes_the_previewed_sticker(qtbot, window, photo, tmp_path, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(photo), ""))
+    with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
+        window.open_action.trigger()  # the menu's and toolbar's action
+    assert window.document.photo.path == photo
+    assert window.document.selection == {SOFA}  # the largest object is pre-selected
+
+    with qtbot.waitSignal(window.builder.built, timeout=5_000):
+        click_photo(qtbot, window, *disc_centre(PHOTO_SIZE))
+    assert window.document.selection == {PERSON}
+    assert [item.text(0) for item in window.legend.selectedItems()] == ["person"]
+
+    with qtbot.waitSignal(window.service.refined, timeout=10_000):
+        window.sticker_panel.crf_check.click()
+    assert window.document.displayed.refined_by == "crf:deeplab:binary"
+    qtbot.waitUntil(lambda: window.builder.sticker is not None, timeout=5_000)
+    assert window.save_action.isEnabled()
+    previewed = window.builder.sticker.rgba
+
+    target = tmp_path / "out" / "me.png"
+    target.parent.mkdir()
+    offered: list[str] = []
+
+    def fake_save_dialog(parent, caption, start, filters):
+        offered.append(start)
+        return str(target), filters
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_save_dialog)
+    with qtbot.waitSignal(window.stickerSaved, timeout=5_000) as saved:
+        window.save_action.trigger()
+    assert Path(offered[0]).name == "beach.person.sticker.png"
+    assert saved.args[0].path == target
+    assert str(target) in window.statusBar().currentMessage()
+
+    with Image.open(target) as image:
+        assert image.size == (512, 512)
+        assert image.mode == "RGBA"
+        pixels = np.asarray(image)
+    alpha = pixels[..., 3]
+    assert alpha[0, 0] == alpha[0, -1] == alpha[-1, 0] == alpha[-1, -1] == 0
+    assert alpha[256, 256] == 255
+    np.testing.assert_array_equal(pixels, previewed)
+
+
+def test_dropping_a_photo_opens_it(qtbot, window, photo):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(QPointF(200, 200), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(200, 200), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
+        QApplication.sendEvent(window, drop)
+    assert window.document.photo.path == photo
+    assert window.settings.recent_files()[0] == photo
+
+
+def test_dragging_text_is_refused(window):
+    mime = QMimeData()
+    mime.setText("not a file")
+    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter.ignore()
+    QApplication.sendEvent(window, enter)
+    assert not enter.isAccepted()
+
+
+def test_hover_shows_class_and_probability(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    view = window.view_panel.view
+    QTest.mouseMove(view.viewport(), view.view_pos_of(*disc_centre(PHOTO_SIZE)))
+    qtbot.waitUntil(lambda: window.hover_label.text().startswith("person"), timeout=2_000)
+    assert f"{PERSON_PROBABILITY:.0%}" in window.hover_label.text()
+
+
+def test_ctrl_click_adds_and_removes_classes(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    click_photo(qtbot, window, *disc_centre(PHOTO_SIZE))
+    assert window.document.selection == {PERSON}
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    click_photo(qtbot, window, 5, 5, ctrl)  # the sofa band
+    assert window.document.selection == {PERSON, SOFA}
+    assert sorted(item.text(0) for item in window.legend.selectedItems()) == ["person", "sofa"]
+    click_photo(qtbot, window, 5, 5, ctrl)
+    assert window.document.selection == {PERSON}
+
+
+def test_legend_rows_select_classes(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    legend = window.legend
+    assert [legend.topLevelItem(row).text(0) for row in range(legend.topLevelItemCount())] == ["background", "sofa", "person"]
+
+    def click_row(class_id: int, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        rect = legend.visualItemRect(legend.topLevelItem(legend.row_of(class_id)))
+        QTest.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+    click_row(PERSON)
+    assert window.document.selection == {PERSON}
+    click_row(0, Qt.KeyboardModifier.ControlModifier)
+    assert window.document.selection == {PERSON, 0}
+
+
+def test_view_modes_paint_their_layers(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    panel = window.view_panel
+    click_photo(qtbot, window, *disc_centre(PHOTO_SIZE))
+
+    window.document.set_view_mode(ViewMode.PROBABILITY)
+    panel.refresh_layer()
+    assert panel.mode.currentData() == "probability"
+    assert not panel.color_bar.isHidden()
+    assert not panel.view._layer.pixmap().isNull()
+
+    window.document.set_view_mode(ViewMode.LABELS)
+    panel.refresh_layer()
+    assert not panel.view._photo.isVisible()
+    assert not panel.opacity.isEnabled()
+
+    window.document.set_view_mode(ViewMode.CRF_DIFF)
+    panel.refresh_layer()
+    assert panel.view._layer.pixmap().isNull()
+    assert "Refine edges" in panel.note.text()
+    with qtbot.waitSignal(window.service.refined, timeout=10_000):
+        window.sticker_panel.crf_check.click()
+    panel.refresh_layer()
+    assert not panel.view._layer.pixmap().isNull()
+    assert panel.view._photo.isVisible()
+
+
+def test_crf_toggle_reuses_the_cached_network_result(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    segmenter = window.service.segmenter
+    with qtbot.waitSignal(window.service.refined, timeout=10_000):
+        window.sticker_panel.crf_check.click()
+    refined = window.document.displayed
+    window.sticker_panel.crf_check.click()
+    assert window.document.displayed is window.document.segmentation
+    with qtbot.assertNotEmitted(window.service.refined, wait=200):
+        window.sticker_panel.crf_check.click()  # back on: served from the cache, no new CRF run
+    assert window.document.displayed is refined
+    assert len(segmenter.segmented) == 1  # the network ran once
