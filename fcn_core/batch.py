@@ -1,0 +1,293 @@
+"""A folder of photos in, one sticker per photo out, with a per-file report (DESIGN §1.2).
+
+Rules a user can rely on, each tested:
+
+* Nothing is lost when a photo is bad: it is reported with the reason and the batch goes on.
+* Outputs are ``OUTDIR/<stem>.sticker.<fmt>`` (sub-folders mirrored with ``recursive``; when two
+  photos of a folder share a stem, both keep their suffix: ``a.jpg.sticker.png``). Files named
+  ``*.sticker.png``/``*.sticker.webp`` are stickers, never read as photos, so ``OUTDIR`` may equal
+  the input folder and a rerun does not make stickers of stickers.
+* An output that already exists is skipped unless ``overwrite``; an output that would land on an
+  input photo (e.g. through a symlink) is refused for that photo.
+* Stopping (``cancel`` returning true, or ``KeyboardInterrupt``) happens between files and every
+  file is written atomically, so no partial file is left and a rerun continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from fcn_core.mask import AUTO, EmptyMaskError
+from fcn_core.photo import IMAGE_SUFFIXES, Photo, PhotoError, load_photo
+from fcn_core.pipeline import STICKER_SUFFIX, SegmenterLike, StickerRequest, is_sticker_file, same_file, sticker_from_segmentation
+from fcn_core.sticker_io import StickerSaveError, save_sticker
+
+logger = logging.getLogger(__name__)
+
+BatchStatus = Literal["made", "skipped", "failed"]
+BatchProgress = Callable[[int, int, Path], None]
+"""Called after each photo with (photos done, photos found, the photo's path)."""
+
+EXPECTED_FAILURES = (PhotoError, EmptyMaskError, StickerSaveError, OSError)
+"""Failures of one photo whose message is already written for the user."""
+
+
+class BatchError(RuntimeError):
+    """The batch as a whole cannot run (no input folder, output folder not writable)."""
+
+
+@dataclass
+class BatchItem:
+    """What happened to one photo; ``output`` is where its sticker is (or would have been)."""
+
+    source: Path
+    output: Path | None
+    status: BatchStatus
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": str(self.source),
+            "output": None if self.output is None else str(self.output),
+            "status": self.status,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class BatchReport:
+    """The per-file outcome of a batch; ``found`` photos were found, ``items`` are those handled
+    before the batch ended (all of them unless ``cancelled``), sorted by the photo's path."""
+
+    items: list[BatchItem] = field(default_factory=list)
+    input_dir: Path | None = None
+    output_dir: Path | None = None
+    found: int = 0
+    cancelled: bool = False
+
+    def _count(self, status: BatchStatus) -> int:
+        return Counter(item.status for item in self.items)[status]
+
+    @property
+    def made(self) -> int:
+        return self._count("made")
+
+    @property
+    def skipped(self) -> int:
+        return self._count("skipped")
+
+    @property
+    def failed(self) -> int:
+        return self._count("failed")
+
+    @property
+    def failures(self) -> list[BatchItem]:
+        return [item for item in self.items if item.status == "failed"]
+
+    def summary(self) -> str:
+        """One line for people: ``16 made, 0 skipped, 4 failed (stopped after 20 of 20)``."""
+        line = f"{self.made} made, {self.skipped} skipped, {self.failed} failed"
+        if self.cancelled:
+            line += f" (stopped after {len(self.items)} of {self.found} photos; run again to continue)"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input_dir": None if self.input_dir is None else str(self.input_dir),
+            "output_dir": None if self.output_dir is None else str(self.output_dir),
+            "found": self.found,
+            "made": self.made,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "items": [item.to_dict() for item in self.items],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+def check_input_dir(input_dir: Path) -> Path:
+    """``input_dir`` as a Path; :class:`BatchError` when it is not a folder (callers check this
+    before slow set-up such as loading a model)."""
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        raise BatchError(f"{input_dir} is not a folder")
+    return input_dir
+
+
+def find_photos(input_dir: Path, *, recursive: bool = False, exclude: Path | None = None) -> list[Path]:
+    """Photos in ``input_dir`` (sorted), by suffix; hidden files, stickers and the ``exclude``
+    folder (the output folder when it lies inside the input) are left out."""
+    input_dir = check_input_dir(input_dir)
+    candidates = input_dir.rglob("*") if recursive else input_dir.iterdir()
+    excluded = None if exclude is None or same_file(exclude, input_dir) else Path(exclude).resolve()
+    photos = []
+    for path in candidates:
+        relative = path.relative_to(input_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if excluded is not None and excluded in path.resolve().parents:
+            continue
+        if path.suffix.lower() in IMAGE_SUFFIXES and not is_sticker_file(path) and path.is_file():
+            photos.append(path)
+    return sorted(photos)
+
+
+def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path, fmt: str) -> dict[Path, Path]:
+    """Map each photo to its sticker path (see the module doc for the naming rule)."""
+    stems = Counter((photo.parent, photo.stem.lower()) for photo in photos)
+    plan = {}
+    for photo in photos:
+        name = photo.stem if stems[(photo.parent, photo.stem.lower())] == 1 else photo.name
+        plan[photo] = output_dir / photo.parent.relative_to(input_dir) / f"{name}{STICKER_SUFFIX}.{fmt}"
+    return plan
+
+
+def _check_classes(segmenter: SegmenterLike, request: StickerRequest) -> None:
+    """Fail before any work when a requested class does not exist in the model (KeyError)."""
+    if request.classes != AUTO:
+        for class_ref in request.classes:
+            segmenter.classes.index_of(class_ref)
+
+
+def _prepare_output_dir(output_dir: Path) -> None:
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BatchError(f"cannot create the output folder {output_dir}: {exc.strerror or exc}") from exc
+    if not output_dir.is_dir():
+        raise BatchError(f"the output folder {output_dir} is not a folder")
+
+
+_Load = tuple[Path, Path, "Future[Photo]"]
+"""A photo's path, its sticker's path, and the photo being decoded."""
+
+
+def _chunks(items: Sequence[tuple[Path, Path]], size: int) -> Iterator[list[tuple[Path, Path]]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _failure_reason(exc: Exception) -> str:
+    if isinstance(exc, PhotoError):
+        return exc.reason  # the item already names the file
+    if isinstance(exc, EXPECTED_FAILURES):
+        return str(exc)
+    # A bug must not lose the rest of the batch; it is reported with its type, never hidden.
+    logger.exception("unexpected error")
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def run_batch(
+    segmenter: SegmenterLike,
+    input_dir: Path,
+    output_dir: Path,
+    request: StickerRequest,
+    *,
+    overwrite: bool = False,
+    recursive: bool = False,
+    progress: BatchProgress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    batch_size: int = 1,
+    loader_threads: int = 2,
+) -> BatchReport:
+    """Make a sticker of every photo in ``input_dir`` into ``output_dir``.
+
+    ``batch_size`` photos go through the network together (worth it on a GPU); the next photos are
+    decoded on ``loader_threads`` threads while the network runs. Raises :class:`BatchError` when the
+    batch cannot start and ``KeyError`` for a class the model does not have.
+    """
+    if batch_size < 1 or loader_threads < 1:
+        raise ValueError(f"batch_size and loader_threads must be at least 1, got {batch_size}, {loader_threads}")
+    input_dir, output_dir = Path(input_dir), Path(output_dir)
+    _check_classes(segmenter, request)
+    photos = find_photos(input_dir, recursive=recursive, exclude=output_dir)
+    _prepare_output_dir(output_dir)
+    outputs = plan_outputs(photos, input_dir, output_dir, request.fmt)
+    report = BatchReport(input_dir=input_dir, output_dir=output_dir, found=len(photos))
+    inputs = {photo.resolve() for photo in photos}
+
+    def record(item: BatchItem) -> None:
+        report.items.append(item)
+        if item.status == "failed":
+            logger.warning("%s: %s", item.source, item.reason)
+        if progress is not None:
+            progress(len(report.items), report.found, item.source)
+
+    todo: list[tuple[Path, Path]] = []
+    for photo in photos:
+        output = outputs[photo]
+        if output.resolve() in inputs:
+            record(BatchItem(photo, output, "failed", f"refusing to write the sticker {output} over an input photo"))
+        elif output.exists() and not overwrite:
+            record(BatchItem(photo, output, "skipped", "sticker exists (use overwrite to remake it)"))
+        else:
+            todo.append((photo, output))
+
+    pool = ThreadPoolExecutor(max_workers=loader_threads, thread_name_prefix="photo-loader")
+    try:
+        chunks = _chunks(todo, batch_size)
+        pending: list[list[_Load]] = []
+
+        def prefetch() -> None:
+            """Keep ``loader_threads`` chunks decoding ahead: enough to hide decoding behind the
+            network, few enough that decoded photos do not pile up in memory."""
+            while len(pending) < loader_threads and (chunk := next(chunks, None)) is not None:
+                pending.append([(photo, output, pool.submit(load_photo, photo)) for photo, output in chunk])
+
+        prefetch()
+        while pending:
+            if cancel is not None and cancel():
+                report.cancelled = True
+                break
+            loads = pending.pop(0)
+            prefetch()
+            _process_chunk(segmenter, loads, request, overwrite, record)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    report.items.sort(key=lambda item: item.source)  # handled out of order (skips first, chunks)
+    logger.info("batch %s → %s: %s", input_dir, output_dir, report.summary())
+    return report
+
+
+def _process_chunk(
+    segmenter: SegmenterLike,
+    loads: list[_Load],
+    request: StickerRequest,
+    overwrite: bool,
+    record: Callable[[BatchItem], None],
+) -> None:
+    """Segment the photos of one chunk together, then cut and save each sticker (a chunk is
+    finished even when cancel is asked for meanwhile: its network work is already done)."""
+    loaded: list[tuple[Path, Path, Photo]] = []
+    for source, output, future in loads:
+        try:
+            loaded.append((source, output, future.result()))
+        except Exception as exc:
+            record(BatchItem(source, output, "failed", _failure_reason(exc)))
+    if not loaded:
+        return
+    try:
+        segmentations = segmenter.segment_batch([photo for _, _, photo in loaded])
+    except Exception as exc:
+        reason = _failure_reason(exc)
+        for source, output, _ in loaded:
+            record(BatchItem(source, output, "failed", reason))
+        return
+    for (source, output, photo), seg in zip(loaded, segmentations, strict=True):
+        try:
+            sticker, _ = sticker_from_segmentation(photo, seg, request)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            save_sticker(sticker, output, fmt=request.fmt, target=request.target, overwrite=overwrite)
+        except Exception as exc:
+            record(BatchItem(source, output, "failed", _failure_reason(exc)))
+        else:
+            record(BatchItem(source, output, "made"))

@@ -1,0 +1,51 @@
+"""``fcn-sticker classes``: the class names and colours of a model, for -c and for reading overlays."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fcn_core.classes import ClassSet
+from fcn_core.cli import common
+from fcn_core.models import DEFAULT_MODEL, get_model_spec, model_names
+from fcn_core.overlay import color_hex
+from fcn_core.weights import load_model
+
+EPILOG = """examples:
+  fcn-sticker classes
+      the 21 PASCAL VOC classes of the default model, with their overlay colours
+  fcn-sticker classes --model fcn8s --weights my_dataset.pt
+      the classes a checkpoint trained on your own dataset knows
+  fcn-sticker make photo.jpg -c 15        # same as -c person
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "classes",
+        help="list the classes a model can cut out, with their colours",
+        description="List index, name and overlay colour (hex and RGB) of every class of a model.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
+                        help=f"model whose classes to list (default {DEFAULT_MODEL})")
+    parser.add_argument("--weights", type=Path, metavar="FILE",
+                        help="read the classes from this checkpoint instead (for models trained on your own data)")
+    parser.set_defaults(func=run)
+
+
+@common.handles_user_errors
+def run(args: argparse.Namespace) -> int:
+    classes = load_model(args.model, args.weights).classes if args.weights else get_model_spec(args.model).classes
+    print(format_classes(classes))
+    return 0
+
+
+def format_classes(classes: ClassSet) -> str:
+    """A table: index, name, #rrggbb, R,G,B."""
+    width = max(len(name) for name in classes.names)
+    lines = [f"{classes.name}: {classes.num_classes} classes", f"{'index':>5}  {'name':<{width}}  {'hex':<7}  RGB"]
+    for index, (name, rgb) in enumerate(zip(classes.names, classes.colors, strict=True)):
+        lines.append(f"{index:>5}  {name:<{width}}  {color_hex(rgb)}  {','.join(str(int(c)) for c in rgb)}")
+    return "\n".join(lines)

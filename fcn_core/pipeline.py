@@ -1,0 +1,98 @@
+"""Photo → sticker in one call: the single code path behind ``make``, ``batch`` and the GUI.
+
+The stages (DESIGN §2) are plain functions elsewhere in ``fcn_core``; this module only fixes
+their order and the one subtle dependency between them: a binary CRF needs the chosen classes,
+and ``auto`` can only be resolved once the network has run, so classes are resolved on the raw
+segmentation, then refined, then masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from fcn_core.classes import ClassSet
+from fcn_core.crf import refine_crf
+from fcn_core.mask import AUTO, MaskCleanup, clean_mask, resolve_classes, select_mask
+from fcn_core.photo import Photo
+from fcn_core.segmentation import Segmentation
+from fcn_core.sticker import Sticker, StickerStyle, make_sticker
+
+logger = logging.getLogger(__name__)
+
+STICKER_SUFFIX = ".sticker"
+"""Marks a file as a sticker this tool made: ``<stem>.sticker.png`` (batch) or
+``<stem>.<class>.sticker.png`` (make). Batch never reads such files as photos."""
+
+
+class SegmenterLike(Protocol):
+    """What the pipeline needs from a segmenter (``fcn_core.segmenter.Segmenter`` or a test stub)."""
+
+    classes: ClassSet
+
+    def segment(self, photo: Photo) -> Segmentation: ...
+
+    def segment_batch(self, photos: Sequence[Photo]) -> list[Segmentation]: ...
+
+
+@dataclass(frozen=True)
+class StickerRequest:
+    """Everything the user chose about the sticker, apart from the photo and the model.
+
+    ``classes`` are names or indices, or ``"auto"`` for the largest non-background class;
+    ``crf`` is a preset name or ``None`` for no refinement.
+    """
+
+    classes: Sequence[str | int] | str = AUTO
+    crf: str | None = None
+    crf_mode: Literal["full", "binary"] = "binary"
+    cleanup: MaskCleanup = field(default_factory=MaskCleanup)
+    style: StickerStyle = field(default_factory=StickerStyle)
+    fmt: Literal["png", "webp"] = "png"
+    target: str = "telegram"
+
+
+def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, Segmentation]:
+    """The stages after the network: resolve classes, CRF (optional), mask, clean-up, sticker.
+
+    Returns the sticker and the segmentation it was cut from (refined when a CRF ran).
+    Raises ``mask.EmptyMaskError`` when the chosen classes cover no pixel.
+    """
+    class_ids = resolve_classes(seg, request.classes)
+    if request.crf is not None:
+        seg = refine_crf(seg, request.crf, mode=request.crf_mode, target_classes=class_ids)
+    mask = clean_mask(select_mask(seg, class_ids, size=photo.size), request.cleanup)
+    class_names = [seg.classes.names[class_id] for class_id in class_ids]
+    sticker = make_sticker(photo, mask, request.style, class_names=class_names)
+    logger.info("sticker of %s from %s", "+".join(sticker.class_names), photo.path or "an in-memory photo")
+    return sticker, seg
+
+
+def photo_to_sticker(segmenter: SegmenterLike, photo: Photo, request: StickerRequest) -> tuple[Sticker, Segmentation]:
+    """Segment ``photo`` and cut the sticker ``request`` asks for."""
+    return sticker_from_segmentation(photo, segmenter.segment(photo), request)
+
+
+def class_slug(class_names: Sequence[str]) -> str:
+    """Class names as one file-name-safe word: ``person+dog``, ``chest-of-drawers``."""
+    return "+".join(re.sub(r"[^\w-]+", "-", name).strip("-") or "class" for name in class_names)
+
+
+def sticker_file_name(stem: str, class_names: Sequence[str], fmt: str) -> str:
+    """``<stem>.<class>[+<class>…].sticker.<fmt>``, the name ``make`` gives a sticker by default."""
+    return f"{stem}.{class_slug(class_names)}{STICKER_SUFFIX}.{fmt}"
+
+
+def is_sticker_file(path: Path) -> bool:
+    """Whether ``path`` is named like a sticker this tool writes (case-insensitive)."""
+    name = path.name.lower()
+    return any(name.endswith(f"{STICKER_SUFFIX}.{fmt}") for fmt in ("png", "webp"))
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (symlinks and ``..`` resolved), existing or not."""
+    return Path(a).resolve() == Path(b).resolve()
