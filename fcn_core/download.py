@@ -1,0 +1,169 @@
+"""Download one file: streamed, with progress and cancel, verified, and written atomically.
+
+The file is written to a temporary name in the target folder and renamed only after its
+checksum matched, so the target path either holds a complete, verified file or nothing: an
+interrupted, cancelled or corrupt download never leaves a partial file behind that a later
+run would mistake for weights. The checksum is whatever the source publishes: a full sha256,
+the sha256 prefix that torchvision puts in its file names, or an md5 (pytorch-fcn). Where a
+source publishes none, the sha256 we computed is logged so the user can record it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import logging
+import os
+import socket
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from fcn_core.weight_errors import WeightsError, offline_hint
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (bytes done, bytes total or None when the server does not say)."""
+
+CHUNK_BYTES = 1 << 20
+DEFAULT_TIMEOUT_S = 30.0
+USER_AGENT = "fcn-sticker-studio/0.1 (+urllib)"
+
+
+class DownloadError(WeightsError):
+    """A download failed; the message names the file, the URL and the offline alternative.
+
+    ``reason`` is the message without the offline hint, so that several failures can be listed
+    with the hint said once.
+    """
+
+    def __init__(self, reason: str, hint: str = "") -> None:
+        super().__init__(f"{reason} {hint}".strip())
+        self.reason = reason
+        self.hint = hint
+
+
+class DownloadCancelled(DownloadError):
+    """The user cancelled a download (nothing was written)."""
+
+
+def download_file(
+    url: str,
+    destination: str | Path,
+    *,
+    sha256: str | None = None,
+    sha256_prefix: str | None = None,
+    md5: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+    model_name: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> Path:
+    """Fetch ``url`` to ``destination`` and return it; raise ``DownloadError`` on any failure.
+
+    ``cancel`` is polled between chunks; returning True aborts with ``DownloadCancelled``.
+    ``model_name`` only makes the offline hint in error messages precise.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
+    temp_path = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            digests = _stream(url, out, progress, cancel, timeout, destination.name)
+        _verify(digests, sha256=sha256, sha256_prefix=sha256_prefix, md5=md5, name=destination.name, url=url)
+        os.replace(temp_path, destination)
+    except DownloadError as error:
+        temp_path.unlink(missing_ok=True)
+        if isinstance(error, DownloadCancelled):
+            raise
+        raise DownloadError(error.reason, offline_hint(model_name)) from error.__cause__
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    logger.info("downloaded %s to %s", url, destination)
+    return destination
+
+
+def _stream(
+    url: str,
+    out,  # binary file object
+    progress: ProgressCallback | None,
+    cancel: Callable[[], bool] | None,
+    timeout: float,
+    name: str,
+) -> dict[str, str]:
+    """Copy the response body to ``out`` chunk by chunk; return the hex digests."""
+    hashes = {"sha256": hashlib.sha256(), "md5": hashlib.md5(usedforsecurity=False)}
+    failed = f"could not download {name} from {url}:"
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            total = _content_length(response)
+            if _is_html(response):
+                raise DownloadError(
+                    f"{failed} the server sent a web page instead of the file "
+                    f"(the link may need a browser, e.g. a Google Drive confirmation page)."
+                )
+            done = 0
+            if progress:
+                progress(0, total)
+            while True:
+                if cancel is not None and cancel():
+                    raise DownloadCancelled(f"download of {name} cancelled; nothing was saved")
+                chunk = response.read(CHUNK_BYTES)
+                if not chunk:
+                    break
+                out.write(chunk)
+                for digest in hashes.values():
+                    digest.update(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+    except urllib.error.HTTPError as error:
+        raise DownloadError(f"{failed} the server answered HTTP {error.code} {error.reason}.") from error
+    except urllib.error.URLError as error:
+        raise DownloadError(f"{failed} {_reason(error.reason)} (offline, or the server is unreachable).") from error
+    except (http.client.HTTPException, socket.timeout, TimeoutError, ConnectionError) as error:
+        raise DownloadError(f"{failed} the transfer broke off ({type(error).__name__}: {error}).") from error
+    except OSError as error:
+        raise DownloadError(f"{failed} {_reason(error)}.") from error
+    if total is not None and done != total:
+        raise DownloadError(f"{failed} the transfer was interrupted after {done} of {total} bytes.")
+    return {name_: digest.hexdigest() for name_, digest in hashes.items()}
+
+
+def _content_length(response) -> int | None:
+    value = response.headers.get("Content-Length")
+    try:
+        return int(value) if value is not None and int(value) >= 0 else None
+    except ValueError:
+        return None
+
+
+def _is_html(response) -> bool:
+    return (response.headers.get("Content-Type") or "").split(";")[0].strip().lower() == "text/html"
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason)
+
+
+def _verify(
+    digests: dict[str, str], *, sha256: str | None, sha256_prefix: str | None, md5: str | None, name: str, url: str
+) -> None:
+    checks = (("sha256", sha256, digests["sha256"]), ("md5", md5, digests["md5"]))
+    for kind, expected, actual in checks:
+        if expected is not None and actual != expected.lower():
+            raise DownloadError(f"{name} from {url} is corrupt: its {kind} is {actual}, expected {expected}.")
+    if sha256_prefix is not None and not digests["sha256"].startswith(sha256_prefix.lower()):
+        raise DownloadError(
+            f"{name} from {url} is corrupt: its sha256 {digests['sha256']} does not start with {sha256_prefix}."
+        )
+    if sha256 is None and sha256_prefix is None and md5 is None:
+        logger.warning("no published checksum for %s; the downloaded file has sha256 %s", name, digests["sha256"])
