@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from fcn_core.mask import (
     AUTO,
@@ -201,6 +202,13 @@ def test_holes_are_filled_but_bays_open_to_the_outside_are_not() -> None:
     expected = mask.copy()
     expected[3:5, 3:5] = True
     np.testing.assert_array_equal(filled, expected)
+
+
+def test_hole_filling_matches_scipy_on_ragged_masks() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        mask = ndimage.binary_opening(rng.random((40, 50)) > 0.45)
+        np.testing.assert_array_equal(clean_mask(mask, MaskCleanup(fill_holes=True)), ndimage.binary_fill_holes(mask))
 
 
 def test_default_cleanup_changes_nothing() -> None:
