@@ -14,7 +14,8 @@ Upsampling all ``C`` maps to a 12-MP photo would take seconds and a gigabyte, so
 evaluated cell by cell instead (see ``_CellBounds``): between four working-size pixels a bilinear
 value lies between their minimum and maximum, which decides whole cells inside and outside the
 object at working-size cost; only the cells along the boundary are interpolated pixel by pixel.
-The result is the same mask that upsampling everything would give.
+The result is the mask that upsampling everything would give (up to float rounding at exact
+ties).
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ def found_classes_text(seg: Segmentation) -> str:
     return ", ".join(f"{names[index]} {share:.1%}" for index, share in seg.class_shares().items())
 
 
-def empty_mask_error(seg: Segmentation, class_ids: Sequence[int]) -> EmptyMaskError:
+def _empty_mask_error(seg: Segmentation, class_ids: Sequence[int]) -> EmptyMaskError:
     """The error for a selection that covers nothing, in plain words."""
-    wanted = " + ".join(seg.classes.names[index] for index in class_ids) or "(no class)"
+    wanted = " + ".join(seg.classes.names[index] for index in class_ids)
     return EmptyMaskError(f"no pixel of {wanted} in this photo; the network found: {found_classes_text(seg)}")
 
 
@@ -102,7 +103,7 @@ def select_mask(seg: Segmentation, class_ids: Sequence[int], size: tuple[int, in
     else:
         mask = _CellBounds(seg.probabilities, chosen, rows, cols).mask()
     if not mask.any():
-        raise empty_mask_error(seg, [int(index) for index in np.flatnonzero(chosen)])
+        raise _empty_mask_error(seg, [int(index) for index in np.flatnonzero(chosen)])
     return mask
 
 

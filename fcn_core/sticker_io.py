@@ -120,7 +120,8 @@ def save_sticker(
     _check_destination(path, overwrite)
     data, quality = _encode(sticker, fmt_name, rules)
     _write_atomically(path, data, lambda written: _verify(written, fmt_name, rules))
-    logger.info("saved %s sticker %s (%s, WEBP quality %s)", rules.title, path, _kib(len(data)), quality)
+    settings = f", WEBP quality {quality}" if quality is not None else ""
+    logger.info("saved %s sticker %s (%s%s)", rules.title, path, _kib(len(data)), settings)
     return SavedSticker(path=path, fmt=fmt_name, num_bytes=len(data), quality=quality)
 
 
