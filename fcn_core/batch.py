@@ -167,7 +167,7 @@ def _prepare_output_dir(output_dir: Path) -> None:
         raise BatchError(f"the output folder {output_dir} is not a folder")
 
 
-_Load = tuple[Path, Path, "Future[Photo]"]
+_Load = tuple[Path, Path, Future[Photo]]
 """A photo's path, its sticker's path, and the photo being decoded."""
 
 
