@@ -14,12 +14,13 @@ import hashlib
 import http.client
 import logging
 import os
-import socket
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
+from urllib.response import addinfourl
 
 from fcn_core.weight_errors import WeightsError, offline_hint
 
@@ -90,7 +91,7 @@ def download_file(
 
 def _stream(
     url: str,
-    out,  # binary file object
+    out: BinaryIO,
     progress: ProgressCallback | None,
     cancel: Callable[[], bool] | None,
     timeout: float,
@@ -127,7 +128,7 @@ def _stream(
         raise DownloadError(f"{failed} the server answered HTTP {error.code} {error.reason}.") from error
     except urllib.error.URLError as error:
         raise DownloadError(f"{failed} {_reason(error.reason)} (offline, or the server is unreachable).") from error
-    except (http.client.HTTPException, socket.timeout, TimeoutError, ConnectionError) as error:
+    except (http.client.HTTPException, TimeoutError, ConnectionError) as error:
         raise DownloadError(f"{failed} the transfer broke off ({type(error).__name__}: {error}).") from error
     except OSError as error:
         raise DownloadError(f"{failed} {_reason(error)}.") from error
@@ -136,7 +137,7 @@ def _stream(
     return {name_: digest.hexdigest() for name_, digest in hashes.items()}
 
 
-def _content_length(response) -> int | None:
+def _content_length(response: http.client.HTTPResponse | addinfourl) -> int | None:
     value = response.headers.get("Content-Length")
     try:
         return int(value) if value is not None and int(value) >= 0 else None
@@ -144,7 +145,7 @@ def _content_length(response) -> int | None:
         return None
 
 
-def _is_html(response) -> bool:
+def _is_html(response: http.client.HTTPResponse | addinfourl) -> bool:
     return (response.headers.get("Content-Type") or "").split(";")[0].strip().lower() == "text/html"
 
 

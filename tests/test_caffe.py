@@ -4,6 +4,8 @@ full FCN-8s by layer name."""
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 import torch
@@ -73,6 +75,26 @@ def test_double_data_is_read_as_float32(packed: bool) -> None:
     values = np.array([[0.5, -1.25], [3.0, 1e-3]])
     layers = parse_caffemodel(net(layer_v2("fc", "InnerProduct", [blob_proto(values, as_double=True, packed_data=packed)])))
     np.testing.assert_array_equal(layers[0].blobs[0], values.astype(np.float32))
+
+
+def test_unpacked_values_interrupted_by_other_fields_keep_their_order() -> None:
+    """Runs of unpacked floats split by other fields (and a packed part, and a tag written as a
+    two-byte varint) are joined in file order."""
+    values = _values((1000,), 12)
+
+    def unpacked(part: np.ndarray) -> bytes:
+        return b"".join(tag(5, 5) + struct.pack("<f", float(v)) for v in part)
+
+    blob = (
+        field_bytes(7, field_bytes(1, varint(values.size)))
+        + unpacked(values[:700])
+        + field_bytes(6, b"\x00" * 4)  # a diff value between the runs
+        + b"\xad\x00" + struct.pack("<f", float(values[700]))  # tag 5/fixed32 as a non-minimal varint
+        + field_bytes(5, values[701:800].tobytes())
+        + unpacked(values[800:])
+    )
+    layers = parse_caffemodel(net(layer_v2("ip", "InnerProduct", [blob])))
+    np.testing.assert_array_equal(layers[0].blobs[0], values)
 
 
 def test_unknown_fields_of_every_wire_type_are_skipped() -> None:
@@ -276,3 +298,9 @@ def test_layer_with_three_blobs_is_refused() -> None:
     layers = parse_caffemodel(net(layer_v2("odd", "Convolution", [blob_proto(np.zeros(1, np.float32))] * 3)))
     with pytest.raises(WeightsError, match="3 blobs"):
         caffe.caffe_layers_to_state_dict(layers, "odd.caffemodel")
+
+
+def test_duplicate_layer_is_refused() -> None:
+    conv = layer_v2("conv1", "Convolution", [blob_proto(np.zeros((1, 1, 1, 1), np.float32))])
+    with pytest.raises(WeightsError, match="'conv1' appears twice"):
+        caffe.caffe_layers_to_state_dict(parse_caffemodel(net(conv, conv)), "twice.caffemodel")

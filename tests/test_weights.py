@@ -288,3 +288,42 @@ def test_every_source_failing_lists_each(served_fcn8s) -> None:
 def test_unknown_source_key(served_fcn8s) -> None:
     with pytest.raises(WeightsError, match="no weight source 'mirror' \\(sources: caffe, pytorch-fcn\\)"):
         download_weights("fcn8s", "mirror")
+
+
+# --- real weights (only where FCN_STICKER_REAL_WEIGHTS names a folder holding them) -----------
+
+REAL_WEIGHTS = os.environ.get("FCN_STICKER_REAL_WEIGHTS")
+needs_real_weights = pytest.mark.skipif(
+    not REAL_WEIGHTS, reason="FCN_STICKER_REAL_WEIGHTS is not set (a folder with the downloaded weight files)"
+)
+
+
+def _real_file(filename: str) -> Path:
+    path = Path(REAL_WEIGHTS or "") / filename
+    if not path.is_file():
+        pytest.skip(f"{filename} is not in {REAL_WEIGHTS}")
+    return path
+
+
+@pytest.mark.real_weights
+@needs_real_weights
+@pytest.mark.parametrize(
+    "source", [s for spec in registry.all_model_specs() for s in spec.weight_sources if s.md5], ids=lambda s: s.filename
+)
+def test_real_files_match_published_md5(source: WeightSource) -> None:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(_real_file(source.filename), "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    assert digest.hexdigest() == source.md5
+
+
+@pytest.mark.real_weights
+@needs_real_weights
+@pytest.mark.parametrize("model_name", ["fcn8s", "fcn16s", "fcn32s", "fcn8s-atonce"])
+def test_real_caffe_release_equals_pytorch_fcn_copy(model_name: str) -> None:
+    """pytorch-fcn's files are plain copies of the Caffe releases: our reader must agree exactly."""
+    caffe_source, pytorch_source = get_model_spec(model_name).weight_sources
+    from_caffe = load_model(model_name, _real_file(caffe_source.filename))
+    from_pytorch = load_model(model_name, _real_file(pytorch_source.filename))
+    _assert_weights(from_caffe.model, from_pytorch.model.state_dict())
