@@ -61,7 +61,7 @@ class Segmentation:
         """Probabilities bilinearly resized to ``size = (height, width)``."""
         if tuple(size) == self.working_size:
             return self.probabilities
-        tensor = torch.from_numpy(np.ascontiguousarray(self.probabilities))[None]
+        tensor = torch.from_numpy(self.probabilities.copy())[None]  # copy: torch wants a writable array
         resized = F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)
         return resized[0].numpy()
 
