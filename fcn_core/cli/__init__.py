@@ -8,9 +8,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from fcn_core.cli import models_cmd, make_cmd, batch_cmd, segment_cmd, classes_cmd, weights_cmd
+from fcn_core.cli import models_cmd, make_cmd, batch_cmd, segment_cmd, classes_cmd, weights_cmd, train_cmd, eval_cmd
 
-COMMAND_MODULES = (models_cmd, make_cmd, batch_cmd, segment_cmd, classes_cmd, weights_cmd)
+COMMAND_MODULES = (models_cmd, make_cmd, batch_cmd, segment_cmd, classes_cmd, weights_cmd, train_cmd, eval_cmd)
 
 EPILOG = """examples:
   fcn-sticker models                 list the models and where their weights come from
