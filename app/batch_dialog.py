@@ -14,16 +14,30 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QMessageBox, QProgressBar, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
+from app.batch_process import BatchJob
 from app.document import Document
-from app.errors import explain
+from app.errors import Explanation, explain, show_explanation
 from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_panel import CRF_PRESET_LABELS
-from app.worker import BatchJob
 from fcn_core.batch import BatchReport
 from fcn_core.classes import ClassSet
 from fcn_core.crf import CRF_PRESETS
@@ -165,10 +179,12 @@ class BatchDialog(QDialog):
     def start(self) -> None:
         input_dir, output_dir = self.input.path(), self.output.path()
         if input_dir is None or output_dir is None:
-            QMessageBox.warning(self, "Choose the folders", "Choose a folder of photos and a folder for the stickers.")
+            text = "Choose a folder of photos and a folder for the stickers."
+            show_explanation(self, Explanation("Choose the folders", text, "warning"))
             return
         if not input_dir.is_dir():
-            QMessageBox.warning(self, "No such folder", f"{input_dir} is not a folder.\n\nChoose the folder that holds the photos.")
+            text = f"{input_dir} is not a folder.\n\nChoose the folder that holds the photos."
+            show_explanation(self, Explanation("No such folder", text, "warning"))
             return
         self._settings.set_last_folder("batch_input", input_dir)
         self._settings.set_last_folder("batch_output", output_dir)
@@ -204,7 +220,10 @@ class BatchDialog(QDialog):
         self._set_running(False)
         self.progress.setRange(0, max(report.found, 1))
         self.progress.setValue(len(report.items))
-        self.current.setText("Stopped." if report.cancelled else "Done." if report.found else "No photos found in that folder.")
+        if report.cancelled:
+            self.current.setText("Stopped.")
+        else:
+            self.current.setText("Done." if report.found else "No photos found in that folder.")
         for item in report.items:
             row = QTreeWidgetItem([item.source.name, STATUS_TEXT[item.status], item.reason or str(item.output or "")])
             row.setToolTip(0, str(item.source))
@@ -223,8 +242,7 @@ class BatchDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.current.setText("")
-        explanation = explain(exc, "run the batch export")
-        QMessageBox.critical(self, explanation.title, explanation.text)
+        show_explanation(self, explain(exc, "run the batch export"))
         if self._close_when_done:
             super().reject()
 

@@ -4,7 +4,10 @@ title and the next step that belongs to the window (which menu, which button).""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
+
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.worker import NoModelError
 from fcn_core.batch import BatchError
@@ -22,6 +25,17 @@ class Explanation:
     title: str
     text: str
     severity: str = "critical"  # or "warning": the user can go on without doing anything
+
+    def as_html(self) -> str:
+        """The title as a bold headline over the text: macOS shows no title on message boxes."""
+        paragraphs = [html.escape(part).replace("\n", "<br>") for part in self.text.split("\n\n")]
+        return f"<p><b>{html.escape(self.title)}</b></p>" + "".join(f"<p>{part}</p>" for part in paragraphs)
+
+
+def show_explanation(parent: QWidget, explanation: Explanation) -> None:
+    """A modal message box of the explanation's severity."""
+    show = QMessageBox.warning if explanation.severity == "warning" else QMessageBox.critical
+    show(parent, explanation.title, explanation.as_html())
 
 
 def explain(exc: BaseException, doing: str) -> Explanation:

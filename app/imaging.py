@@ -6,9 +6,11 @@ the view, so switching layers costs milliseconds whatever the photo's resolution
 
 from __future__ import annotations
 
-from functools import cache
+import sys
+from functools import cache, lru_cache
 
 import numpy as np
+from matplotlib import colormaps
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
@@ -34,12 +36,31 @@ def qimage_from_array(pixels: np.ndarray) -> QImage:
     return QImage(data.data, width, height, width * channels, fmt).copy()
 
 
-def array_from_qimage(image: QImage) -> np.ndarray:
-    """``H×W×4`` RGBA uint8 copy of ``image`` (tests and screenshots read pixels back with it)."""
-    converted = image.convertToFormat(QImage.Format.Format_RGBA8888)
-    width, height = converted.width(), converted.height()
-    buffer = np.frombuffer(converted.constBits(), dtype=np.uint8, count=converted.sizeInBytes())
-    return buffer.reshape(height, converted.bytesPerLine())[:, : width * 4].reshape(height, width, 4).copy()
+def display_image(pixels: np.ndarray) -> QImage:
+    """An owning ``QImage`` of an RGB photo in the format the screen paints without converting
+    (RGB32, i.e. native-endian 0xffRRGGBB words), so the worker makes it and the GUI thread only
+    wraps it in a pixmap. Built with numpy rather than ``QImage.convertToFormat``, which holds the
+    GIL for the whole conversion and would stall the event loop on a 12-MP photo."""
+    height, width, _ = pixels.shape
+    red, green, blue, pad = (2, 1, 0, 3) if sys.byteorder == "little" else (1, 2, 3, 0)
+    words = np.empty((height, width, 4), dtype=np.uint8)
+    words[..., red] = pixels[..., 0]
+    words[..., green] = pixels[..., 1]
+    words[..., blue] = pixels[..., 2]
+    words[..., pad] = 255
+    return QImage(words.data, width, height, width * 4, QImage.Format.Format_RGB32).copy()
+
+
+@lru_cache(maxsize=8)
+def labels_of(seg: Segmentation) -> np.ndarray:
+    """``seg.labels``, computed once per segmentation (the legend, layers and clicks all need it)."""
+    return seg.labels
+
+
+@lru_cache(maxsize=8)
+def shares_of(seg: Segmentation) -> dict[int, float]:
+    """``seg.class_shares()``, computed once per segmentation."""
+    return seg.class_shares()
 
 
 def selection_probability(seg: Segmentation, class_ids: frozenset[int]) -> np.ndarray:
@@ -60,14 +81,12 @@ def selection_mask(seg: Segmentation, class_ids: frozenset[int]) -> np.ndarray:
 @cache
 def probability_lut() -> np.ndarray:
     """256×3 uint8 colour scale (matplotlib's perceptually uniform 'viridis')."""
-    from matplotlib import colormaps
-
     return (colormaps["viridis"](np.linspace(0.0, 1.0, 256))[:, :3] * 255.0).round().astype(np.uint8)
 
 
 def labels_layer(seg: Segmentation, *, paint_background: bool) -> np.ndarray:
     """VOC-coloured label map (RGBA); the background class is see-through unless asked for."""
-    layer = overlay_rgba(seg.labels, seg.classes)
+    layer = overlay_rgba(labels_of(seg), seg.classes)
     if paint_background:
         layer[..., 3] = 255
     return layer

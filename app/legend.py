@@ -47,7 +47,7 @@ class LegendWidget(QTreeWidget):
             colors = classes.colors
             for class_id, share in shares.items():
                 item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
-                item.setIcon(0, QIcon(swatch(tuple(int(c) for c in colors[class_id]))))
+                item.setIcon(0, swatch_icon(tuple(int(c) for c in colors[class_id])))
                 item.setData(0, CLASS_ROLE, class_id)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.addTopLevelItem(item)
@@ -74,6 +74,15 @@ class LegendWidget(QTreeWidget):
     def _on_selection_changed(self) -> None:
         if not self._mirroring:
             self.selectionEdited.emit(frozenset(item.data(0, CLASS_ROLE) for item in self.selectedItems()))
+
+
+def swatch_icon(color: tuple[int, int, int]) -> QIcon:
+    """The class colour as an icon that keeps its colour when the row is selected (styles tint
+    the selected icon towards the highlight colour, which would misstate the class colour)."""
+    pixmap = swatch(color)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
 
 
 def format_share(share: float) -> str:

@@ -2,7 +2,7 @@
 
 Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the worker decodes and segments
 → the document takes the photo and the segmentation and the largest object is pre-selected →
-clicks (photo or class list) change the selection → the CRF, when on, is re-run on the worker
+clicks (photo or class list) change the selection → ``Refinement`` re-runs the CRF, when on,
 for the selection (results cached per photo) → the sticker builder keeps the preview current →
 Save writes that very sticker. Nothing slow runs on this thread.
 """
@@ -10,27 +10,43 @@ Save writes that very sticker. Nothing slow runs on this thread.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox, QProgressBar, QScrollArea, QStyle, QToolBar,
-    QToolButton, QWidget,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
 )
 
+from app import crf_process
 from app.batch_dialog import BatchDialog
-from app.document import CrfKey, Document
-from app.errors import explain
+from app.document import Document
+from app.errors import Explanation, explain, show_explanation
+from app.imaging import shares_of
 from app.layers import selection_names
 from app.legend import LegendWidget
 from app.model_control import ModelControl
+from app.recent_menu import RecentFilesMenu
+from app.refinement import Refinement
+from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
 from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.view_panel import ViewPanel
-from app.worker import SegmenterFactory, default_segmenter_factory
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
@@ -41,11 +57,13 @@ logger = logging.getLogger(__name__)
 
 APP_TITLE = "FCN Sticker Studio"
 PHOTO_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)))
-STATUS_SECONDS = 8
+STATUS_SECONDS = 6
 
 
 class MainWindow(QMainWindow):
-    """The desktop window. ``segmenter_factory`` and ``settings`` are injectable (tests, scripts)."""
+    """The desktop window. ``segmenter_factory`` and ``settings`` are injectable (tests, scripts);
+    the factory must be picklable, because batch export builds its own segmenter with it in a
+    child process (``app.batch_process``)."""
 
     segmentationShown = Signal()  # the document holds a new segmentation (and its pre-selection)
     stickerSaved = Signal(object)  # SavedSticker
@@ -61,7 +79,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self)
         self.service = WorkerService(segmenter_factory, self)
         self.builder = StickerBuilder(self.document, self)
-        self._refined_cache: dict[CrfKey, Segmentation] = {}
+        self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
 
         self.view_panel = ViewPanel(self.document)
@@ -69,8 +87,10 @@ class MainWindow(QMainWindow):
         self.sticker_panel = StickerPanel(self.document)
         self.model_control = ModelControl(self, self.service, self.settings)
         self.setCentralWidget(self.view_panel)
-        self._add_dock("Classes", self.legend, "classes_dock")
-        self._add_dock("Sticker", self.sticker_panel, "sticker_dock", scroll=True)
+        self._docks = (
+            self._add_dock("Classes", self.legend, "classes_dock"),
+            self._add_dock("Sticker", self.sticker_panel, "sticker_dock", scroll=True),
+        )
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -81,6 +101,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self.model_control.start()
+        crf_process.warm_up()
 
     # construction -----------------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, name: str, *, scroll: bool = False) -> QDockWidget:
@@ -96,11 +117,15 @@ class MainWindow(QMainWindow):
             area.setMinimumWidth(widget.sizeHint().width() + area.verticalScrollBar().sizeHint().width())
             widget = area
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        features = QDockWidget.DockWidgetFeature
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
-    def _action(self, text: str, slot: object, shortcut: QKeySequence | str | None = None, icon: QStyle.StandardPixmap | None = None, tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot: Callable[[], object], shortcut: QKeySequence.StandardKey | str | None = None,
+        icon: QStyle.StandardPixmap | None = None, tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -114,21 +139,33 @@ class MainWindow(QMainWindow):
 
     def _create_actions(self) -> None:
         pixmap = QStyle.StandardPixmap
-        self.open_action = self._action("&Open photo…", self.open_photo, QKeySequence.StandardKey.Open, pixmap.SP_DialogOpenButton, "Open a photo and find the objects in it")
-        self.save_action = self._action("&Save sticker…", self.save_sticker, QKeySequence.StandardKey.Save, pixmap.SP_DialogSaveButton, "Save the sticker shown in the preview")
-        self.batch_action = self._action("&Batch export…", self.open_batch_dialog, "Ctrl+B", pixmap.SP_DirOpenIcon, "Make a sticker of every photo in a folder")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        keys = QKeySequence.StandardKey
+        self.open_action = self._action(
+            "&Open photo…", self.open_photo, keys.Open, pixmap.SP_DialogOpenButton,
+            "Open a photo and find the objects in it",
+        )
+        self.save_action = self._action(
+            "&Save sticker…", self.save_sticker, keys.Save, pixmap.SP_DialogSaveButton,
+            "Save the sticker shown in the preview",
+        )
+        self.batch_action = self._action(
+            "&Batch export…", self.open_batch_dialog, "Ctrl+B", pixmap.SP_DirOpenIcon,
+            "Make a sticker of every photo in a folder",
+        )
+        self.quit_action = self._action("&Quit", self.close, keys.Quit)
         view = self.view_panel.view
         self.fit_action = self._action("&Fit to window", view.fit, "Ctrl+0")
         self.actual_action = self._action("&Actual size (100%)", view.actual_size, "Ctrl+1")
-        self.zoom_in_action = self._action("Zoom &in", lambda: view.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
-        self.zoom_out_action = self._action("Zoom &out", lambda: view.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)
+        self.zoom_in_action = self._action("Zoom &in", lambda: view.zoom_by(1.25), keys.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &out", lambda: view.zoom_by(0.8), keys.ZoomOut)
         self.about_action = self._action("&About", self._about)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu = RecentFilesMenu(self.settings, self)
+        self.recent_menu.chosen.connect(self.open_photo)
+        file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addAction(self.batch_action)
@@ -143,7 +180,6 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu(self.model_control.menu)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
-        self._rebuild_recent_menu()
 
     def _create_toolbar(self) -> None:
         toolbar = QToolBar("Main", self)
@@ -187,16 +223,13 @@ class MainWindow(QMainWindow):
         service.photoLoaded.connect(self._on_photo_loaded)
         service.segmented.connect(self._on_segmented)
         service.openFailed.connect(self._on_open_failed)
-        service.refined.connect(self._on_refined)
-        service.refineFailed.connect(self._on_refine_failed)
+        self.refinement.failed.connect(self._on_refine_failed)
         service.busyChanged.connect(self._on_busy)
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
-        doc.segmentationChanged.connect(self._on_segmentation_changed)
+        doc.segmentationChanged.connect(self._refresh_legend)
         doc.refinedChanged.connect(self._refresh_legend)
         doc.selectionChanged.connect(lambda: self.legend.set_selection(doc.selection))
-        for signal in (doc.selectionChanged, doc.crfChanged):
-            signal.connect(self._update_refinement)
         self.legend.selectionEdited.connect(doc.select)
         self.builder.built.connect(self._on_sticker_built)
         self.builder.buildFailed.connect(self._on_sticker_failed)
@@ -204,7 +237,8 @@ class MainWindow(QMainWindow):
         self.builder.saveFailed.connect(self._on_save_failed)
         self.sticker_panel.save_button.clicked.connect(self.save_sticker)
         self.view_panel.hoverText.connect(self.hover_label.setText)
-        self.view_panel.view.zoomChanged.connect(lambda scale: self.zoom_label.setText(f"{scale:.0%}"))
+        view = self.view_panel.view
+        view.zoomChanged.connect(lambda scale: self.zoom_label.setText(f"{scale:.0%}" if view.has_photo() else ""))
         for signal in (doc.styleChanged, doc.crfChanged, doc.outputChanged):
             signal.connect(self._store_document_options)
         self.view_panel.opacity.valueChanged.connect(self.settings.set_overlay_opacity)
@@ -218,6 +252,8 @@ class MainWindow(QMainWindow):
             self.resize(min(1280, int(screen.width() * 0.9)), min(820, int(screen.height() * 0.9)))
         if (state := settings.window_state()) is not None:
             self.restoreState(state)
+        else:  # the sticker preview matters more than a long class list
+            self.resizeDocks(list(self._docks), [130, 10_000], Qt.Orientation.Vertical)
         self.document.set_style(settings.sticker_style())
         self.document.set_crf(enabled=settings.crf_enabled(), preset=settings.crf_preset())
         self.document.set_output(target=settings.output_target())
@@ -244,12 +280,11 @@ class MainWindow(QMainWindow):
         self.settings.set_last_folder("open", path.parent)
         self.service.open(path)
 
-    def _on_photo_loaded(self, photo: Photo) -> None:
-        self._refined_cache.clear()
+    def _on_photo_loaded(self, photo: Photo, image: QImage) -> None:
+        self.view_panel.prepare_photo(photo, image)
         self.document.set_photo(photo)
         if photo.path is not None:
-            self.settings.add_recent_file(photo.path)
-            self._rebuild_recent_menu()
+            self.recent_menu.add(photo.path)
         self._update_title()
         self._update_actions()
 
@@ -264,11 +299,7 @@ class MainWindow(QMainWindow):
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
-        explanation = explain(exc, "open the photo")
-        if explanation.severity == "warning":
-            QMessageBox.warning(self, explanation.title, explanation.text)
-        else:
-            QMessageBox.critical(self, explanation.title, explanation.text)
+        show_explanation(self, explain(exc, "open the photo"))
 
     def _on_model_ready(self, segmenter: object) -> None:
         self.model_label.setText(f"Model: {self.model_control.active_name}")
@@ -276,39 +307,14 @@ class MainWindow(QMainWindow):
         if self.document.photo is not None:
             self.service.open(self.document.photo)  # the new model re-segments the open photo
 
-    # refinement -------------------------------------------------------------------------------
-    def _on_segmentation_changed(self) -> None:
-        self._refined_cache.clear()
-        self.service.cancel_refine()
-        self._refresh_legend()
-        self._update_refinement()
-
-    def _update_refinement(self) -> None:
-        """Ask the worker for the CRF of the current selection, unless it is cached or running."""
-        doc = self.document
-        key = doc.crf_key()
-        if key is None or doc.segmentation is None:
-            self.service.cancel_refine()
-            return
-        if key == doc.refined_key:
-            return
-        if key in self._refined_cache:
-            doc.set_refined(self._refined_cache[key], key)
-            return
-        self.service.refine(doc.segmentation, key)
-
-    def _on_refined(self, refined: Segmentation, key: CrfKey) -> None:
-        self._refined_cache[key] = refined
-        self.document.set_refined(refined, key)
-
     def _on_refine_failed(self, exc: Exception) -> None:
-        self.document.set_crf(enabled=False)
         explanation = explain(exc, "refine the edges")
-        QMessageBox.warning(self, explanation.title, explanation.text + "\n\nThe CRF has been switched off.")
+        text = explanation.text + "\n\nThe CRF has been switched off."
+        show_explanation(self, replace(explanation, text=text, severity="warning"))
 
     def _refresh_legend(self) -> None:
         seg = self.document.displayed
-        self.legend.set_classes(seg.classes if seg else None, seg.class_shares() if seg else {})
+        self.legend.set_classes(seg.classes if seg else None, shares_of(seg) if seg else {})
         self.legend.set_selection(self.document.selection)
 
     # sticker ----------------------------------------------------------------------------------
@@ -354,7 +360,8 @@ class MainWindow(QMainWindow):
             path = path.with_name(path.name + f".{fmt}")
         photo = self.document.photo
         if photo is not None and photo.path is not None and path.resolve() == photo.path.resolve():
-            QMessageBox.warning(self, "That is the photo", "Saving there would replace the photo itself.\n\nChoose another file name.")
+            text = "Saving there would replace the photo itself.\n\nChoose another file name."
+            show_explanation(self, Explanation("That is the photo", text, "warning"))
             return
         self.settings.set_last_folder("save", path.parent)
         self.builder.save(path, overwrite=True)  # the file dialog already asked about replacing
@@ -364,16 +371,14 @@ class MainWindow(QMainWindow):
         self.stickerSaved.emit(saved)
 
     def _on_save_failed(self, path: Path, exc: Exception) -> None:
-        explanation = explain(exc, f"save {path.name}")
-        QMessageBox.critical(self, explanation.title, explanation.text)
+        show_explanation(self, explain(exc, f"save {path.name}"))
 
     # batch ------------------------------------------------------------------------------------
     def open_batch_dialog(self) -> BatchDialog | None:
         segmenter = self.service.segmenter
         if segmenter is None:
-            QMessageBox.warning(
-                self, "No model loaded", "Batch export needs a model.\n\nUse Model ▸ Load weights… or Model ▸ Download weights… first."
-            )
+            text = "Batch export needs a model.\n\nUse Model ▸ Load weights… or Model ▸ Download weights… first."
+            show_explanation(self, Explanation("No model loaded", text, "warning"))
             return None
         if self.batch_dialog is not None:
             self.batch_dialog.deleteLater()
@@ -403,23 +408,6 @@ class MainWindow(QMainWindow):
             self.open_photo(path)
 
     # small things -----------------------------------------------------------------------------
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files()
-        for index, path in enumerate(recent, start=1):
-            action = self.recent_menu.addAction(f"&{index % 10}  {path.name}")
-            action.setToolTip(str(path))
-            action.setStatusTip(str(path))
-            action.triggered.connect(lambda _=False, p=path: self.open_photo(p))
-        if recent:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self._clear_recent)
-        self.recent_menu.setEnabled(bool(recent))
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent_files()
-        self._rebuild_recent_menu()
-
     def _on_busy(self, text: str) -> None:
         self.busy_label.setText(text)
         self.busy_bar.setVisible(bool(text))

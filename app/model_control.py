@@ -17,10 +17,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
-from app.errors import explain
+from app.errors import Explanation, explain, show_explanation
+from app.segmenter_factory import AppSegmenter, ModelRequest
 from app.service import WorkerService
 from app.settings import AppSettings
-from app.worker import AppSegmenter, ModelRequest
 from fcn_core.download import DownloadCancelled
 from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
 from fcn_core.weight_errors import WeightsNotFoundError
@@ -124,7 +124,8 @@ class ModelControl(QObject):
     def download(self, *, confirmed: bool = False) -> None:
         spec = get_model_spec(self.selected_name)
         if not spec.weight_sources:
-            QMessageBox.warning(self._window, "No download", f"{spec.name} has no download source. Load a weights file instead.")
+            text = f"{spec.name} has no download source.\n\nUse Model ▸ Load weights… to pick a file you have."
+            show_explanation(self._window, Explanation("No download", text, "warning"))
             return
         if not confirmed:
             choice = ask_weights(self._window, spec, f"Download the weights of {spec.name}?")
@@ -163,8 +164,7 @@ class ModelControl(QObject):
             return
         if request.weights is not None and request.weights == self._settings.weights_file(request.name):
             self._settings.set_weights_file(request.name, None)  # do not fail the same way at every start
-        explanation = explain(exc, f"load the model {request.name}")
-        QMessageBox.critical(self._window, explanation.title, explanation.text)
+        show_explanation(self._window, explain(exc, f"load the model {request.name}"))
 
     def _check(self, name: str | None) -> None:
         for action_name, action in self._actions.items():

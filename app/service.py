@@ -14,8 +14,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.batch_process import BatchJob
 from app.document import CrfKey
-from app.worker import AppSegmenter, BatchJob, ModelRequest, RequestIds, RequestKind, SegmenterFactory, Worker
+from app.segmenter_factory import AppSegmenter, ModelRequest, SegmenterFactory
+from app.worker import RequestIds, RequestKind, Worker
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 
@@ -28,7 +30,7 @@ class WorkerService(QObject):
     modelLoaded = Signal(object, object)  # ModelRequest, segmenter
     modelFailed = Signal(object, object)  # ModelRequest, exception
     downloadProgress = Signal(object, object)  # bytes done, bytes total or None
-    photoLoaded = Signal(object)  # Photo
+    photoLoaded = Signal(object, object)  # Photo, its display QImage
     segmented = Signal(object)  # Segmentation
     openFailed = Signal(object, object)  # what was opened (path or Photo), exception
     refined = Signal(object, object)  # Segmentation, CrfKey
@@ -154,9 +156,9 @@ class WorkerService(QObject):
         if self._current("model", request_id):
             self.downloadProgress.emit(done, total)
 
-    def _on_photo_loaded(self, request_id: int, photo: Photo) -> None:
+    def _on_photo_loaded(self, request_id: int, photo: Photo, image: object) -> None:
         if self._current("open", request_id):
-            self.photoLoaded.emit(photo)
+            self.photoLoaded.emit(photo, image)
 
     def _on_segmented(self, request_id: int, segmentation: Segmentation) -> None:
         if self._current("open", request_id):

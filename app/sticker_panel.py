@@ -13,8 +13,17 @@ from dataclasses import replace
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter
 from PySide6.QtWidgets import (
-    QCheckBox, QColorDialog, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from app.document import Document
@@ -25,10 +34,10 @@ from fcn_core.mask import MaskCleanup
 from fcn_core.sticker import Sticker
 from fcn_core.sticker_io import TARGETS
 
-PREVIEW_SIDE = 256
+PREVIEW_SIDE = 208
 SPECK_FRACTION = 0.05
 """'Remove specks' drops pieces smaller than this fraction of the largest piece."""
-CRF_PRESET_LABELS = {"deeplab": "DeepLab (sharp, default)", "original": "Original (smooth)"}
+CRF_PRESET_LABELS = {"deeplab": "DeepLab (sharp)", "original": "Original (smooth)"}
 
 
 class ColorButton(QPushButton):
@@ -60,12 +69,11 @@ class StickerPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
-        self._build_crf_group()
+        self._build_crf_controls()
         self._build_style_group()
         self._build_preview()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.crf_group)
         layout.addWidget(self.style_group)
         layout.addWidget(self.preview_group)
         layout.addStretch(1)
@@ -75,18 +83,15 @@ class StickerPanel(QWidget):
         self.show_sticker(None, "Open a photo, then click an object")
 
     # building ---------------------------------------------------------------------------------
-    def _build_crf_group(self) -> None:
-        self.crf_check = QCheckBox("Refine edges with a CRF")
-        self.crf_check.setToolTip("Sharpen the outline of the selected classes with a dense CRF (takes a moment)")
+    def _build_crf_controls(self) -> None:
+        self.crf_check = QCheckBox("CRF")
+        self.crf_check.setToolTip("Refine the outline of the selected classes with a dense CRF (takes a moment)")
         self.crf_preset = QComboBox()
         for name in CRF_PRESETS:
             self.crf_preset.addItem(CRF_PRESET_LABELS.get(name, name), name)
         self.crf_check.toggled.connect(lambda on: self._doc.set_crf(enabled=on))
         self.crf_preset.currentIndexChanged.connect(lambda: self._doc.set_crf(preset=self.crf_preset.currentData()))
-        self.crf_group = QGroupBox("Edges")
-        form = QFormLayout(self.crf_group)
-        form.addRow(self.crf_check)
-        form.addRow("Preset", self.crf_preset)
+        self.crf_preset.setToolTip("CRF settings: DeepLab's keep thin parts, the original ones smooth more")
 
     def _build_style_group(self) -> None:
         self.contour_width = self._spin(0, 30, "Width of the light contour inside the outline (0: none)")
@@ -115,8 +120,9 @@ class StickerPanel(QWidget):
         self.format.currentIndexChanged.connect(lambda: self._doc.set_output(fmt=self.format.currentData()))
         self.target.currentIndexChanged.connect(lambda: self._doc.set_output(target=self.target.currentData()))
 
-        self.style_group = QGroupBox("Sticker")
+        self.style_group = QGroupBox("Options")
         form = QFormLayout(self.style_group)
+        form.addRow("Edges", self._pair(self.crf_check, self.crf_preset))
         form.addRow("Contour", self._pair(self.contour_width, self.contour_color))
         form.addRow("Stroke", self._pair(self.stroke_width, self.stroke_color))
         form.addRow("Shadow", self.shadow)
@@ -130,7 +136,6 @@ class StickerPanel(QWidget):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = QLabel()
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setWordWrap(True)
         self.save_button = QPushButton("Save sticker…")
         self.save_button.setEnabled(False)
         self.preview_group = QGroupBox("Preview")

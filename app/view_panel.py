@@ -8,13 +8,15 @@ zero-delay timer, because one user action can change several parts of the docume
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
 
 from app.color_bar import ColorBar
 from app.document import Document, ViewMode
 from app.image_view import ImageView
-from app.imaging import qimage_from_array
+from app.imaging import display_image, qimage_from_array
 from app.layers import class_at, render_layer
+from fcn_core.photo import Photo
 
 
 class ViewPanel(QWidget):
@@ -25,6 +27,7 @@ class ViewPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
+        self._prepared: tuple[Photo, QImage] | None = None
         self.view = ImageView()
         self.mode = QComboBox()
         for mode in ViewMode:
@@ -38,7 +41,9 @@ class ViewPanel(QWidget):
         self.opacity.setToolTip("Opacity of the colour layer")
         self.opacity_label = QLabel()
         self.fit_button = self._tool_button("Fit", "Show the whole photo (Ctrl+0)", self.view.fit)
-        self.actual_button = self._tool_button("100%", "One photo pixel per screen pixel (Ctrl+1)", self.view.actual_size)
+        self.actual_button = self._tool_button(
+            "100%", "One photo pixel per screen pixel (Ctrl+1)", self.view.actual_size
+        )
         self.color_bar = ColorBar()
         self.note = QLabel()
         self.note.setContentsMargins(8, 0, 8, 0)
@@ -86,9 +91,18 @@ class ViewPanel(QWidget):
         button.clicked.connect(slot)
         return button
 
+    def prepare_photo(self, photo: Photo, image: QImage) -> None:
+        """Hand over the display image the worker made for ``photo``, before the document shows it."""
+        self._prepared = (photo, image)
+
     def _on_photo(self) -> None:
-        photo = self._doc.photo
-        self.view.set_photo(qimage_from_array(photo.pixels) if photo is not None else None)
+        photo, prepared = self._doc.photo, self._prepared
+        self._prepared = None
+        if photo is None:
+            self.view.set_photo(None)
+        else:
+            ready = prepared is not None and prepared[0] is photo
+            self.view.set_photo(prepared[1] if ready else display_image(photo.pixels))
         self._timer.start()
 
     def _on_view_mode(self) -> None:

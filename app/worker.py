@@ -1,7 +1,9 @@
 """The one long-lived worker that owns the model, living on its own ``QThread``.
 
 Everything slow happens here — loading or downloading weights, decoding a photo, running the
-network, the CRF, a batch export — so the window's event loop never waits. Requests arrive as
+network — or is driven from here: the CRF and batch exports run in child processes
+(``crf_process``, ``batch_process``) because their libraries hold the GIL, which would freeze
+the window even from this thread. So the window's event loop never waits. Requests arrive as
 queued signal calls carrying a request id; results leave as signals with the same id. Ids come
 from :class:`RequestIds`, shared with the GUI side: a request that is no longer the latest of its
 kind when the worker gets to it is skipped without doing the work, and the GUI side drops any
@@ -12,66 +14,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from fcn_core.batch import run_batch
-from fcn_core.classes import ClassSet
-from fcn_core.crf import refine_crf
+from app.batch_process import BatchJob, run_batch_in_child
+from app.crf_process import refine_binary
+from app.imaging import display_image
+from app.segmenter_factory import AppSegmenter, ModelRequest, SegmenterFactory
 from fcn_core.photo import Photo, load_photo
-from fcn_core.pipeline import SegmenterLike, StickerRequest
 from fcn_core.segmentation import Segmentation
 
 logger = logging.getLogger(__name__)
 
 RequestKind = Literal["model", "open", "refine", "batch"]
-ProgressCallback = Callable[[int, "int | None"], None]
-
-
-class AppSegmenter(SegmenterLike, Protocol):
-    """What the window needs from a segmenter: the pipeline's protocol plus a name and classes."""
-
-    model_name: str
-    classes: ClassSet
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """Which model to load: a registry name, an explicit weights file, whether a download is agreed."""
-
-    name: str
-    weights: Path | None = None
-    allow_download: bool = False
-
-
-SegmenterFactory = Callable[[ModelRequest, ProgressCallback, Callable[[], bool]], AppSegmenter]
-"""Builds the segmenter for a request; gets a download progress callback and a cancel check."""
-
-
-def default_segmenter_factory(request: ModelRequest, progress: ProgressCallback, cancel: Callable[[], bool]) -> AppSegmenter:
-    """Real weights through ``fcn_core.weights.load_model``: never random weights in the product."""
-    from fcn_core.segmenter import Segmenter
-    from fcn_core.weights import load_model
-
-    loaded = load_model(
-        request.name, request.weights, allow_download=request.allow_download, progress=progress, cancel=cancel
-    )
-    return Segmenter(loaded)
-
-
-@dataclass(frozen=True)
-class BatchJob:
-    """One batch export, as the dialog set it up (the CLI's ``run_batch`` arguments)."""
-
-    input_dir: Path
-    output_dir: Path
-    request: StickerRequest
-    overwrite: bool = False
-    recursive: bool = False
 
 
 class NoModelError(RuntimeError):
@@ -102,7 +59,7 @@ class Worker(QObject):
 
     modelLoaded = Signal(int, object)  # request id, the segmenter
     downloadProgress = Signal(int, object, object)  # request id, bytes done, bytes total or None
-    photoLoaded = Signal(int, object)  # request id, Photo
+    photoLoaded = Signal(int, object, object)  # request id, Photo, its display QImage
     segmented = Signal(int, object)  # request id, Segmentation
     refined = Signal(int, object)  # request id, Segmentation
     batchProgress = Signal(int, int, int, str)  # request id, done, total, current file
@@ -114,6 +71,7 @@ class Worker(QObject):
         self._ids = ids
         self._factory = factory
         self._segmenter: AppSegmenter | None = None
+        self._model_request: ModelRequest | None = None
 
     @Slot(int, object, object)
     def load_model(self, request_id: int, request: ModelRequest, cancel: threading.Event) -> None:
@@ -127,17 +85,21 @@ class Worker(QObject):
             logger.info("loading %s failed: %s", request.name, exc)
             self.failed.emit(request_id, "model", exc)
             return
-        self._segmenter = segmenter
+        self._segmenter, self._model_request = segmenter, request
         self.modelLoaded.emit(request_id, segmenter)
 
     @Slot(int, object)
     def open_photo(self, request_id: int, source: Path | Photo) -> None:
-        """Decode ``source`` (unless it is already a Photo), then segment it."""
+        """Decode a path (announcing the photo with ``photoLoaded``), then segment it; a ``Photo``
+        is the open photo again (e.g. for a new model) and is only segmented."""
         if not self._ids.is_latest("open", request_id):
             return
         try:
-            photo = source if isinstance(source, Photo) else load_photo(source)
-            self.photoLoaded.emit(request_id, photo)
+            if isinstance(source, Photo):
+                photo = source
+            else:
+                photo = load_photo(source)
+                self.photoLoaded.emit(request_id, photo, display_image(photo.pixels))
             if self._segmenter is None:
                 raise NoModelError("no model is loaded")
             if not self._ids.is_latest("open", request_id):
@@ -148,29 +110,28 @@ class Worker(QObject):
 
     @Slot(int, object, str, object)
     def refine(self, request_id: int, segmentation: Segmentation, preset: str, targets: tuple[int, ...]) -> None:
-        """Binary CRF of the selected classes (what the sticker needs, and the fast mode)."""
+        """Binary CRF of the selected classes (what the sticker needs, and the fast mode), run in the
+        CRF child process because pydensecrf would hold the GIL and freeze the window."""
         if not self._ids.is_latest("refine", request_id):
             return
         try:
-            self.refined.emit(request_id, refine_crf(segmentation, preset, mode="binary", target_classes=targets))
+            self.refined.emit(request_id, refine_binary(segmentation, preset, targets))
         except Exception as exc:
             self.failed.emit(request_id, "refine", exc)
 
     @Slot(int, object, object)
     def run_batch(self, request_id: int, job: BatchJob, cancel: threading.Event) -> None:
-        """The same ``run_batch`` the ``fcn-sticker batch`` command runs."""
+        """The ``run_batch`` of ``fcn-sticker batch``, in a child process with the current model
+        (see ``app.batch_process``); this thread relays its progress."""
         try:
-            if self._segmenter is None:
+            if self._model_request is None:
                 raise NoModelError("no model is loaded")
-            report = run_batch(
-                self._segmenter,
-                job.input_dir,
-                job.output_dir,
-                job.request,
-                overwrite=job.overwrite,
-                recursive=job.recursive,
-                progress=lambda done, total, path: self.batchProgress.emit(request_id, done, total, str(path)),
-                cancel=cancel.is_set,
+            report = run_batch_in_child(
+                self._factory,
+                self._model_request,
+                job,
+                progress=lambda done, total, path: self.batchProgress.emit(request_id, done, total, path),
+                cancel=cancel,
             )
         except Exception as exc:
             self.failed.emit(request_id, "batch", exc)

@@ -4,16 +4,23 @@ downloads (progress, cancel), and what the window does meanwhile."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from gui_helpers import (
+    DialogRecorder,
+    StubFactory,
+    StubSegmenter,
+    ready_window,
+    show_window,
+    temp_settings,
+    write_photo,
+)
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 import app.model_control as model_control
-from app.worker import ModelRequest
+from app.segmenter_factory import ModelRequest
 from fcn_core.download import DownloadCancelled
 from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
-from gui_helpers import DialogRecorder, StubFactory, StubSegmenter, ready_window, show_window, temp_settings, write_photo
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QToolBar
 
 from app.document import ViewMode
 from gui_helpers import (
@@ -172,3 +172,46 @@ def test_crf_toggle_reuses_the_cached_network_result(qtbot, window, photo):
         window.sticker_panel.crf_check.click()  # back on: served from the cache, no new CRF run
     assert window.document.displayed is refined
     assert len(segmenter.segmented) == 1  # the network ran once
+
+
+def test_shortcuts_and_toolbar(window):
+    assert window.open_action.shortcut().toString() == "Ctrl+O"
+    assert window.save_action.shortcut().toString() == "Ctrl+S"
+    assert window.batch_action.shortcut().toString() == "Ctrl+B"
+    assert not window.save_action.isEnabled()  # nothing to save before a class is picked
+    toolbar_texts = [action.text() for action in window.findChild(QToolBar).actions()]
+    assert toolbar_texts[:3] == ["&Open photo…", "&Save sticker…", "&Batch export…"]
+
+
+def test_zoom_buttons_and_wheel(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    view = window.view_panel.view
+    fitted = view.scale_factor()
+    window.actual_action.trigger()
+    assert view.scale_factor() == 1.0
+    assert window.zoom_label.text() == "100%"
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre, view.viewport().mapToGlobal(centre), QPoint(), QPoint(0, 120), Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.scale_factor() == pytest.approx(1.25)
+    QTest.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert view.scale_factor() == pytest.approx(fitted)
+
+
+def test_choosing_another_model_resegments_the_open_photo(qtbot, tmp_path, photo):
+    factory = StubFactory()
+    settings = temp_settings(tmp_path)
+    window = ready_window(qtbot, settings, factory)
+    open_and_wait(qtbot, window, photo)
+    [action] = [a for a in window.model_control.menu.actions() if a.text().startswith("fcn16s ")]
+    with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
+        action.trigger()
+    assert [request.name for request in factory.requests] == ["fcn8s", "fcn16s"]
+    assert action.isChecked()
+    assert window.model_label.text() == "Model: fcn16s"
+    assert settings.model_name() == "fcn16s"
+    assert factory.segmenter.segmented == [photo, photo]
+    assert window.document.segmentation.model_name == "fcn16s"

@@ -82,6 +82,8 @@ def test_a_new_window_restores_what_the_last_one_used(qtbot, tmp_path):
     assert second.document.crf.preset == "original"
     assert (second.document.output_format, second.document.output_target) == ("webp", "whatsapp")
     assert second.view_panel.opacity.value() == 70
-    recent = [action.text() for action in second.recent_menu.actions()]
-    assert any("cat.png" in text for text in recent)
     assert second.settings.last_folder("open") == str(photo.parent)
+    [recent] = [action for action in second.recent_menu.actions() if "cat.png" in action.text()]
+    with qtbot.waitSignal(second.segmentationShown, timeout=10_000):
+        recent.trigger()
+    assert second.document.photo.path == photo
