@@ -22,7 +22,7 @@ import torch
 from fcn_core.models import FCN8s
 from fcn_core.normalization import CAFFE_BGR
 from fcn_core.recipes import Recipe, make_recipe
-from fcn_core.train import make_optimizer, training_step
+from fcn_core.train_step import make_optimizer, training_step
 
 NUM_CLASSES = 21
 

@@ -11,25 +11,20 @@ rank's generator states. Data order and augmentation are functions of (seed, ite
 ``--resume`` continues bit for bit where an uninterrupted run would be (on CPU; cuDNN kernels on a
 GPU are not all deterministic).
 
-Ctrl-C does not kill the run mid-update: the first press finishes the current iteration, saves a
-checkpoint and returns (``interrupted=True``); a second press aborts at once.
+Ctrl-C does not kill the run mid-update (``interrupt``): the first press finishes the current
+iteration, saves a checkpoint and returns (``interrupted=True``); a second press aborts at once.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
@@ -41,7 +36,6 @@ from fcn_core.checkpoint import (
     load_state_dict_checked,
     save_checkpoint,
 )
-from fcn_core.classes import VOID_LABEL
 from fcn_core.data import SegmentationDataset
 from fcn_core.distributed import (
     all_reduce_sum,
@@ -50,19 +44,21 @@ from fcn_core.distributed import (
     shutdown_distributed,
 )
 from fcn_core.evaluate import evaluate
+from fcn_core.interrupt import StopRequest, ctrl_c_stops_after_iteration, ignore_ctrl_c
 from fcn_core.metrics import SegmentationScores
 from fcn_core.models import VGG16FCNBase, get_model_spec
 from fcn_core.normalization import Normalization
 from fcn_core.recipes import Recipe
 from fcn_core.rng_state import capture_rng_state, restore_rng_state, seed_everything
+from fcn_core.run_folder import checkpoint_path, checkpoints_in
 from fcn_core.staging import INIT_VGG16, initial_model
 from fcn_core.train_data import AugmentedSamples, TrainOrder
 from fcn_core.train_log import TrainingLog
+from fcn_core.train_step import make_optimizer, training_step
 from fcn_core.transforms import training_transform
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_PATTERN = re.compile(r"checkpoint_iter(\d+)\.pt$")
 LOSS_WINDOW = 20
 """Iterations averaged for the loss shown on the progress bar."""
 
@@ -103,31 +99,6 @@ class TrainResult:
     interrupted: bool = False
 
 
-def checkpoint_path(out_dir: Path, iteration: int) -> Path:
-    return Path(out_dir) / f"checkpoint_iter{iteration:06d}.pt"
-
-
-def checkpoints_in(folder: Path) -> list[tuple[int, Path]]:
-    """(iteration, path) of the run's checkpoints in ``folder``, oldest first."""
-    found = []
-    for path in Path(folder).glob("checkpoint_iter*.pt"):
-        match = CHECKPOINT_PATTERN.search(path.name)
-        if match:
-            found.append((int(match.group(1)), path))
-    return sorted(found)
-
-
-def latest_checkpoint(path: Path) -> Path:
-    """``path`` itself, or the latest checkpoint of the run folder ``path``."""
-    path = Path(path)
-    if path.is_dir():
-        found = checkpoints_in(path)
-        if not found:
-            raise FileNotFoundError(f"{path} holds no checkpoint_iter*.pt files")
-        return found[-1][1]
-    return path
-
-
 def resume_config(checkpoint: Checkpoint, **changes: Any) -> TrainConfig:
     """The configuration a checkpoint was written with, with ``changes`` (e.g. more iterations).
 
@@ -145,83 +116,6 @@ def resume_config(checkpoint: Checkpoint, **changes: Any) -> TrainConfig:
         arch=saved["arch"], recipe=recipe, init=saved["init"], width=float(saved["width"]), seed=int(saved["seed"]),
         val_limit=saved["val_limit"], **changes,
     )
-
-
-def segmentation_loss(logits: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:
-    """Pixel-wise cross-entropy ignoring 255: summed (Caffe ``normalize: false``) or averaged over valid pixels."""
-    total = F.cross_entropy(logits.float(), labels, ignore_index=VOID_LABEL, reduction="sum")
-    if reduction == "sum":
-        return total
-    return total / (labels != VOID_LABEL).sum().clamp(min=1)
-
-
-def training_step(
-    network: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    scaler: torch.amp.GradScaler,
-    inputs: torch.Tensor,
-    labels: torch.Tensor,
-    reduction: str,
-    amp_dtype: torch.dtype | None,
-) -> torch.Tensor:
-    """One update on a normalised batch; returns the (detached) loss. ``amp_dtype`` None = full precision."""
-    with torch.autocast(device_type=inputs.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-        logits = network(inputs)
-    loss = segmentation_loss(logits, labels, reduction)
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
-    scaler.step(optimizer)
-    scaler.update()
-    return loss.detach()
-
-
-def parameter_groups(model: nn.Module, recipe: Recipe) -> list[dict[str, Any]]:
-    """Weights and biases as two groups: Caffe's ``lr_mult``/``decay_mult`` on biases."""
-    weights = [p for name, p in model.named_parameters() if p.requires_grad and not name.endswith(".bias")]
-    biases = [p for name, p in model.named_parameters() if p.requires_grad and name.endswith(".bias")]
-    return [
-        {"params": weights, "lr_multiplier": 1.0, "weight_decay": recipe.weight_decay},
-        {"params": biases, "lr_multiplier": recipe.bias_lr_multiplier,
-         "weight_decay": recipe.weight_decay if recipe.bias_weight_decay else 0.0},
-    ]
-
-
-def make_optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
-    groups = parameter_groups(model, recipe)
-    if recipe.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=recipe.learning_rate, momentum=recipe.momentum)
-    return torch.optim.Adam(groups, lr=recipe.learning_rate, betas=(recipe.momentum, 0.999))
-
-
-class _StopRequest:
-    """First Ctrl-C: ask the loop to stop after the current iteration; second: abort now."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        logger.warning("stopping after this iteration and saving a checkpoint (Ctrl-C again to abort without saving)")
-
-
-def _ignore_ctrl_c(worker_id: int) -> None:
-    """Loader workers leave Ctrl-C to the main process; one that died of it would break the save."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@contextmanager
-def _ctrl_c_saves() -> Iterator[_StopRequest]:
-    stop = _StopRequest()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop  # handlers can only be installed in the main thread; elsewhere Ctrl-C is the host's business
-        return
-    previous = signal.signal(signal.SIGINT, stop)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class Trainer:
@@ -335,7 +229,7 @@ class Trainer:
             batch_sampler=order,
             num_workers=self.config.num_workers,
             pin_memory=self.device.type == "cuda",
-            worker_init_fn=_ignore_ctrl_c,
+            worker_init_fn=ignore_ctrl_c,
             # The loader draws its worker base seed from this generator, not the global torch one,
             # so starting a loader does not shift the dropout stream.
             generator=torch.Generator().manual_seed(self.config.seed),
@@ -353,7 +247,7 @@ class Trainer:
             disable=not (self.config.progress and self.context.is_main), desc=self.config.arch,
         )
         try:
-            with _ctrl_c_saves() as stop:
+            with ctrl_c_stops_after_iteration() as stop:
                 batches = iter(self._loader())
                 while iteration < self.recipe.iterations:
                     if self._stop_requested(stop):
@@ -389,7 +283,7 @@ class Trainer:
         rate = bar.format_dict.get("rate") or 0.0
         return rate * self.recipe.batch_size * self.context.world_size
 
-    def _stop_requested(self, stop: _StopRequest) -> bool:
+    def _stop_requested(self, stop: StopRequest) -> bool:
         """All ranks must stop at the same iteration, so a press seen by any rank stops every rank."""
         flag = torch.tensor([1 if stop.requested else 0], device=self.device)
         return bool(all_reduce_sum(flag, self.context).item() > 0)

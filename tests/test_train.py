@@ -21,17 +21,12 @@ from fcn_core.models import FCN8s, FCN16s, FCN32s
 from fcn_core.models.bilinear import bilinear_kernel_2d
 from fcn_core.normalization import IMAGENET_RGB
 from fcn_core.recipes import make_recipe, reference_recipe
+from fcn_core.run_folder import latest_checkpoint
 from fcn_core.staging import initial_model, transplant
-from fcn_core.train import (
-    TrainConfig,
-    latest_checkpoint,
-    make_optimizer,
-    resume_config,
-    segmentation_loss,
-    train,
-)
+from fcn_core.train import TrainConfig, resume_config, train
 from fcn_core.train_data import TrainOrder
 from fcn_core.train_log import last_validation, read_log
+from fcn_core.train_step import make_optimizer, segmentation_loss
 from fcn_core.weight_errors import WeightsError
 
 TINY = 1 / 16

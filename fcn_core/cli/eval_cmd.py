@@ -15,7 +15,7 @@ from fcn_core.cli.dataset_options import (
 from fcn_core.distributed import choose_device
 from fcn_core.evaluate import evaluate, evaluation_report, format_table, write_report
 from fcn_core.models import DEFAULT_MODEL, model_names
-from fcn_core.train import latest_checkpoint
+from fcn_core.run_folder import latest_checkpoint
 from fcn_core.weight_formats import read_weights_file
 from fcn_core.weights import LoadedModel, load_model
 
