@@ -13,15 +13,15 @@ from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd,
 COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, train_cmd, eval_cmd)
 
 EPILOG = """examples:
-  fcn-sticker make cat.jpg                    largest object -> cat.cat.sticker.png next to the photo
-  fcn-sticker make family.jpg -c person --crf only the people, edges refined by the dense CRF
-  fcn-sticker batch holiday/ -o stickers/     one sticker per photo, plus stickers/report.json
-  fcn-sticker segment street.jpg -o seg/      overlay, VOC label PNG, class shares
-  fcn-sticker classes                         class indices, names and colours
-  fcn-sticker models                          the models and where their weights come from
-  fcn-sticker weights download fcn8s          fetch and verify weights (or: weights import FILE)
-  fcn-sticker train --help / eval --help      reproduce FCN-32s -> 16s -> 8s on PASCAL VOC
-  fcn-sticker <command> --help                details and examples for one command
+  fcn-sticker make cat.jpg                      largest object -> cat.cat.sticker.png next to the photo
+  fcn-sticker make family.jpg -c person --crf   only the people, edges refined by the dense CRF
+  fcn-sticker batch holiday/ -o stickers/       one sticker per photo, plus stickers/report.json
+  fcn-sticker segment street.jpg -o seg/        overlay, VOC label PNG, class shares
+  fcn-sticker classes                           class indices, names and colours
+  fcn-sticker models                            the models and where their weights come from
+  fcn-sticker weights download fcn8s            fetch and verify weights (or: weights import FILE)
+  fcn-sticker train --help / eval --help        reproduce FCN-32s -> 16s -> 8s on PASCAL VOC
+  fcn-sticker <command> --help                  details and examples for one command
 """
 
 
