@@ -29,7 +29,8 @@ from torch import nn
 from fcn_core.checkpoint import load_checkpoint
 from fcn_core.models import VGG16FCNBase, get_model_spec
 from fcn_core.models.bilinear import init_bilinear_
-from fcn_core.normalization import Normalization
+from fcn_core.input_fold import refold_first_conv_
+from fcn_core.normalization import CAFFE_BGR, Normalization
 from fcn_core.vgg_init import init_from_vgg16, load_vgg16_imagenet_state_dict
 from fcn_core.weight_errors import WeightsError
 from fcn_core.weight_sources import vgg16_imagenet_source
@@ -65,7 +66,9 @@ def initial_model(arch: str, num_classes: int, width: float, init: str, *, allow
         if width != 1.0:
             raise ValueError(f"ImageNet VGG16 weights exist for width 1.0 only (got {width}); use --init scratch")
         init_from_vgg16(model, load_vgg16_imagenet_state_dict(allow_download=allow_download))
-        return InitialModel(model, vgg16_imagenet_source().normalization, "VGG16 ImageNet (torchvision IMAGENET1K_V1)")
+        # The reference learning rates assume Caffe's 0–255 BGR input: re-express conv1_1 for it.
+        refold_first_conv_(model.conv1_1, vgg16_imagenet_source().normalization, CAFFE_BGR)
+        return InitialModel(model, CAFFE_BGR, "VGG16 ImageNet (torchvision IMAGENET1K_V1, conv1_1 refolded to Caffe BGR input)")
     if init == INIT_SCRATCH:
         he_init_trunk(model)
         return InitialModel(model, spec.normalization, "scratch (He initialisation)")

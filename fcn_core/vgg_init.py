@@ -9,8 +9,8 @@ exactly, and on larger inputs slides it over the image ("convolutionalization").
 
 The scoring layers are left to the caller (the reference recipe zero-initialises them). The
 torchvision weights were trained on RGB input with ImageNet mean/std (``IMAGENET_RGB``), not
-Caffe's BGR: a model initialised here must be trained, and its checkpoint saved, with that
-normalisation.
+Caffe's BGR; training (``fcn_core.staging``) re-expresses conv1_1 for Caffe input with
+``fcn_core.input_fold`` so the reference learning rates apply.
 """
 
 from __future__ import annotations
