@@ -16,6 +16,11 @@ Two modes:
   background likewise (a pixel whose chosen classes all had zero probability splits the mass
   evenly). This keeps the argmax among the chosen classes (and among the rest) as the network had
   it, so label maps, legends and class shares stay meaningful after a binary refinement.
+
+Building the pairwise kernels (the permutohedral lattices) costs about twice as much as the five
+mean-field steps, and depends only on the image, the parameters and the number of labels, not on
+the probabilities. ``CRFKernels`` holds them so that an interactive caller (the GUI, picking one
+class after another on the same photo) builds them once and pays only the inference per request.
 """
 
 from __future__ import annotations
@@ -88,32 +93,90 @@ def resolve_crf_params(params: CRFParams | str) -> tuple[CRFParams, str]:
     return params, "custom"
 
 
+class CRFKernels:
+    """A dense CRF with its pairwise kernels built for one image, parameter set and label count.
+
+    ``marginals`` can be called again and again with new probabilities; each call only sets the
+    unary and runs mean field (the result equals a freshly built CRF's exactly).
+    """
+
+    def __init__(self, image: np.ndarray, params: CRFParams, num_labels: int) -> None:
+        height, width = image.shape[:2]
+        self.image_shape = image.shape
+        self.params = params
+        self.num_labels = num_labels
+        # pydensecrf keeps a pointer to nothing it is given, but needs C-contiguous writable input.
+        rgb = np.array(image, dtype=np.uint8, order="C", copy=True)
+        self._crf = dcrf.DenseCRF2D(width, height, num_labels)
+        self._crf.addPairwiseGaussian(sxy=params.gaussian_sxy, compat=params.gaussian_compat)
+        self._crf.addPairwiseBilateral(
+            sxy=params.bilateral_sxy, srgb=params.bilateral_srgb, rgbim=rgb, compat=params.bilateral_compat
+        )
+
+    def fits(self, image: np.ndarray, params: CRFParams, num_labels: int) -> bool:
+        """Whether these kernels serve a request (same image size, parameters and label count).
+
+        The caller is responsible for it being the same image: kernels are keyed by the caller
+        (e.g. per segmentation), since comparing pixels on every call would cost what it saves.
+        """
+        return image.shape == self.image_shape and params == self.params and num_labels == self.num_labels
+
+    def marginals(self, probabilities: np.ndarray) -> np.ndarray:
+        """Run ``params.iterations`` mean-field steps; returns float32 ``L×h×w`` marginals.
+
+        The unary is ``-log`` of the clipped probabilities, C-contiguous float32 ``L×(h·w)`` as
+        pydensecrf reads raw buffers.
+        """
+        num_labels, height, width = probabilities.shape
+        if num_labels != self.num_labels or (height, width) != self.image_shape[:2]:
+            raise ValueError(
+                f"CRF kernels were built for {self.num_labels} labels at {self.image_shape[:2]}, "
+                f"got {num_labels} at {(height, width)}"
+            )
+        clipped = np.clip(probabilities, self.params.min_probability, 1.0)
+        self._crf.setUnaryEnergy(np.ascontiguousarray(-np.log(clipped).reshape(num_labels, -1), dtype=np.float32))
+        marginals = np.asarray(self._crf.inference(self.params.iterations), dtype=np.float32)
+        return marginals.reshape(num_labels, height, width)
+
+
 def refine_crf(
     seg: Segmentation,
     params: CRFParams | str = DEFAULT_CRF_PRESET,
     *,
     mode: CRFMode = "full",
     target_classes: Sequence[int] = (),
+    kernels: CRFKernels | None = None,
 ) -> Segmentation:
     """Refine ``seg`` with a dense CRF; ``refined_by`` becomes ``"crf:<preset>:<mode>"``.
 
     ``target_classes`` are the chosen classes of binary mode (required there, ignored in full mode
-    so a caller can pass its selection either way).
+    so a caller can pass its selection either way). ``kernels`` are prebuilt ``CRFKernels`` for
+    this segmentation's image (see ``crf_kernels_for``); without them they are built here.
     """
     crf_params, preset_name = resolve_crf_params(params)
     if mode not in CRF_MODES:
         raise ValueError(f"unknown CRF mode {mode!r}; modes: {', '.join(CRF_MODES)}")
     probabilities = seg.probabilities
+    num_labels = probabilities.shape[0] if mode == "full" else 2
+    if kernels is None or not kernels.fits(seg.image, crf_params, num_labels):
+        kernels = CRFKernels(seg.image, crf_params, num_labels)
     if mode == "full":
-        refined = _mean_field(probabilities, seg.image, crf_params)
+        refined = kernels.marginals(probabilities)
     else:
         targets = _target_mask(seg, target_classes)
         foreground = probabilities[targets].sum(axis=0)
         background = probabilities[~targets].sum(axis=0)
-        refined_two = _mean_field(np.stack([background, foreground]), seg.image, crf_params)
+        refined_two = kernels.marginals(np.stack([background, foreground]))
         refined = _share_out(probabilities, targets, refined_two[1], refined_two[0])
     logger.debug("CRF %s/%s on %s×%s, %d labels", preset_name, mode, *seg.working_size, probabilities.shape[0])
     return seg.with_probabilities(refined, refined_by=f"crf:{preset_name}:{mode}")
+
+
+def crf_kernels_for(seg: Segmentation, params: CRFParams | str = DEFAULT_CRF_PRESET, *, mode: CRFMode = "binary") -> CRFKernels:
+    """Prebuild the kernels ``refine_crf`` needs for ``seg`` in ``mode`` (e.g. while the user looks
+    at the overlay, so the CRF toggle then costs only the mean-field steps)."""
+    crf_params, _ = resolve_crf_params(params)
+    return CRFKernels(seg.image, crf_params, seg.probabilities.shape[0] if mode == "full" else 2)
 
 
 def _target_mask(seg: Segmentation, target_classes: Sequence[int]) -> np.ndarray:
@@ -129,26 +192,6 @@ def _target_mask(seg: Segmentation, target_classes: Sequence[int]) -> np.ndarray
     if targets.all():
         raise ValueError("binary CRF needs at least one class outside target_classes")
     return targets
-
-
-def _mean_field(probabilities: np.ndarray, image: np.ndarray, params: CRFParams) -> np.ndarray:
-    """Run ``params.iterations`` mean-field steps; returns float32 ``L×h×w`` marginals.
-
-    pydensecrf reads raw buffers, so the unary must be C-contiguous float32 ``L×(h·w)`` and the
-    image C-contiguous, writable uint8 ``h×w×3`` (the segmentation's image is read-only).
-    """
-    num_labels, height, width = probabilities.shape
-    clipped = np.clip(probabilities, params.min_probability, 1.0)
-    unary = np.ascontiguousarray(-np.log(clipped).reshape(num_labels, -1), dtype=np.float32)
-    rgb = np.array(image, dtype=np.uint8, order="C", copy=True)
-    crf = dcrf.DenseCRF2D(width, height, num_labels)
-    crf.setUnaryEnergy(unary)
-    crf.addPairwiseGaussian(sxy=params.gaussian_sxy, compat=params.gaussian_compat)
-    crf.addPairwiseBilateral(
-        sxy=params.bilateral_sxy, srgb=params.bilateral_srgb, rgbim=rgb, compat=params.bilateral_compat
-    )
-    marginals = np.asarray(crf.inference(params.iterations), dtype=np.float32)
-    return marginals.reshape(num_labels, height, width)
 
 
 def _share_out(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET, CRFParams, refine_crf
+from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET, CRFParams, crf_kernels_for, refine_crf
 from sticker_helpers import ellipse, iou, make_segmentation
 
 SIZE = (48, 64)
@@ -128,3 +128,23 @@ def test_invalid_parameters_are_refused(changes: dict) -> None:
     values = {"gaussian_sxy": 1, "gaussian_compat": 3, "bilateral_sxy": 67, "bilateral_srgb": 3, "bilateral_compat": 4}
     with pytest.raises(ValueError, match=next(iter(changes))):
         CRFParams(**{**values, **changes})
+
+
+def test_prebuilt_kernels_give_the_same_refinement_for_every_class(coarse_scene) -> None:
+    """Kernels built once serve one class after another exactly like fresh ones."""
+    seg = coarse_scene[0]
+    kernels = crf_kernels_for(seg, "deeplab", mode="binary")
+    for targets in ([8], [12], [8, 12], [0], [8]):
+        fresh = refine_crf(seg, "deeplab", mode="binary", target_classes=targets)
+        reused = refine_crf(seg, "deeplab", mode="binary", target_classes=targets, kernels=kernels)
+        np.testing.assert_array_equal(reused.probabilities, fresh.probabilities)
+
+
+def test_kernels_for_other_parameters_are_not_used(coarse_scene) -> None:
+    seg = coarse_scene[0]
+    deeplab_kernels = crf_kernels_for(seg, "deeplab", mode="binary")
+    with_wrong = refine_crf(seg, "original", mode="binary", target_classes=[8], kernels=deeplab_kernels)
+    fresh = refine_crf(seg, "original", mode="binary", target_classes=[8])
+    np.testing.assert_array_equal(with_wrong.probabilities, fresh.probabilities)
+    with pytest.raises(ValueError, match="built for 2 labels"):
+        deeplab_kernels.marginals(seg.probabilities)
