@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.child_guard import exit_with_parent
 from fcn_core.batch import BatchReport, run_batch
 from fcn_core.pipeline import StickerRequest
 
@@ -43,6 +44,7 @@ class BatchJob:
 
 def _child(factory: Callable[..., Any], model_request: Any, job: BatchJob, messages: Any, stop: Any) -> None:
     """The child's entry point: build the segmenter, run the batch, send progress and the result."""
+    exit_with_parent()
     try:
         segmenter = factory(model_request, lambda done, total: None, stop.is_set)
         report = run_batch(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from app.child_guard import exit_with_parent
 from fcn_core.crf import DEFAULT_CRF_PRESET, refine_crf, resolve_crf_params
 from fcn_core.segmentation import Segmentation
 
@@ -30,7 +31,9 @@ def _pool() -> ProcessPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+            )
         return _executor
 
 

@@ -8,6 +8,7 @@ Loading runs on the worker; the model that was loaded before stays in use until 
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from typing import Literal
@@ -46,7 +47,7 @@ def ask_weights(parent: QWidget, spec: ModelSpec, reason: str) -> Choice:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Weights for " + spec.name)
-    box.setText(reason)
+    box.setText(f"<b>{html.escape(reason)}</b>")
     download = None
     if spec.weight_sources:
         host = urlparse(spec.weight_sources[0].url).netloc
@@ -155,7 +156,8 @@ class ModelControl(QObject):
             self.message.emit("Download cancelled; nothing was saved.")
             return
         if isinstance(exc, WeightsNotFoundError):
-            choice = ask_weights(self._window, get_model_spec(request.name), f"No weights for {request.name} yet.")
+            reason = f"No weights for {request.name} on this computer yet."
+            choice = ask_weights(self._window, get_model_spec(request.name), reason)
             self._check(request.name)
             if choice == "download":
                 self.download(confirmed=True)

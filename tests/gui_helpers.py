@@ -54,7 +54,10 @@ def open_and_wait(qtbot: object, window: MainWindow, path: Path) -> None:
         window.open_photo(path)
 
 
-def click_photo(qtbot: object, window: MainWindow, x: float, y: float, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+def click_photo(
+    qtbot: object, window: MainWindow, x: float, y: float,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     """A real mouse click on photo pixel ``(x, y)`` of the image view."""
     view = window.view_panel.view
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, view.view_pos_of(x, y))

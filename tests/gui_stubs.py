@@ -46,7 +46,12 @@ def disc_segmentation(photo: Photo, model_name: str = "stub") -> Segmentation:
     band = rows < BAND_FRACTION * height
     num_classes = VOC_CLASSES.num_classes
     probabilities = np.empty((num_classes, height, width), dtype=np.float32)
-    for region, class_id, p in ((~disc & ~band, BACKGROUND, BACKGROUND_PROBABILITY), (band, SOFA, SOFA_PROBABILITY), (disc, PERSON, PERSON_PROBABILITY)):
+    regions = (
+        (~disc & ~band, BACKGROUND, BACKGROUND_PROBABILITY),
+        (band, SOFA, SOFA_PROBABILITY),
+        (disc, PERSON, PERSON_PROBABILITY),
+    )
+    for region, class_id, p in regions:
         probabilities[:, region] = (1.0 - p) / (num_classes - 1)
         probabilities[class_id, region] = p
     return Segmentation(probabilities, photo.pixels, VOC_CLASSES, model_name, photo.size)

@@ -59,7 +59,8 @@ def test_batch_makes_a_sticker_per_photo_and_lists_the_failure(qtbot, tmp_path):
     report = finished.args[0]
     assert (report.made, report.skipped, report.failed) == (3, 0, 1)
     assert progress[-1] == (4, 4)
-    rows = {dialog.results.topLevelItem(i).text(0): dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())}
+    items = [dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())]
+    rows = {item.text(0): item for item in items}
     assert sorted(rows) == ["broken.jpg", "photo0.png", "photo1.png", "photo2.png"]
     assert rows["broken.jpg"].text(1) == "Failed"
     assert "not an image" in rows["broken.jpg"].text(2)

@@ -71,7 +71,8 @@ def test_broken_weights_give_a_dialog_that_names_the_problem_and_the_next_step(q
     weights = tmp_path / "mine.pt"
     settings = temp_settings(tmp_path)
     settings.set_weights_file("fcn8s", weights)
-    factory = ScriptedFactory(WeightsError(f"{weights}: layer score_fr has shape (21, 4096) in the file but (60, 4096) in the model"))
+    problem = f"{weights}: layer score_fr has shape (21, 4096) in the file but (60, 4096) in the model"
+    factory = ScriptedFactory(WeightsError(problem))
     window = show_window(qtbot, settings, factory)
     qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
     title, text = critical.calls[0]
@@ -89,7 +90,7 @@ def test_missing_weights_ask_what_to_do_and_never_use_random_weights(qtbot, tmp_
     factory = ScriptedFactory(WeightsNotFoundError("no weights for fcn8s on this computer"))
     window = show_window(qtbot, temp_settings(tmp_path), factory)
     qtbot.waitUntil(lambda: bool(asked), timeout=5_000)
-    assert asked == ["No weights for fcn8s yet."]
+    assert asked == ["No weights for fcn8s on this computer yet."]
     assert window.service.segmenter is None
 
     photo = write_photo(tmp_path / "a.png")

@@ -92,7 +92,9 @@ def test_dropping_a_photo_opens_it(qtbot, window, photo):
 def test_dragging_text_is_refused(window):
     mime = QMimeData()
     mime.setText("not a file")
-    enter = QDragEnterEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
@@ -121,7 +123,8 @@ def test_ctrl_click_adds_and_removes_classes(qtbot, window, photo):
 def test_legend_rows_select_classes(qtbot, window, photo):
     open_and_wait(qtbot, window, photo)
     legend = window.legend
-    assert [legend.topLevelItem(row).text(0) for row in range(legend.topLevelItemCount())] == ["background", "sofa", "person"]
+    names = [legend.topLevelItem(row).text(0) for row in range(legend.topLevelItemCount())]
+    assert names == ["background", "sofa", "person"]
 
     def click_row(class_id: int, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
         rect = legend.visualItemRect(legend.topLevelItem(legend.row_of(class_id)))
