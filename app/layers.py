@@ -33,6 +33,16 @@ def selection_names(doc: Document) -> str:
     return " + ".join(seg.classes.names[class_id] for class_id in sorted(doc.selection))
 
 
+def layer_inputs(doc: Document) -> tuple[object, ...]:
+    """Everything ``render_layer`` reads, so a caller can skip re-rendering an unchanged layer
+    (segmentations compare by identity). The overlay and label map ignore the selection, so a
+    class pick in those modes repaints nothing."""
+    mode = doc.view_mode
+    selection = doc.selection if mode in (ViewMode.PROBABILITY, ViewMode.CRF_DIFF) else None
+    crf = (doc.crf, doc.crf_pending, doc.refined, doc.segmentation) if mode is ViewMode.CRF_DIFF else None
+    return mode, doc.displayed, selection, crf
+
+
 def render_layer(doc: Document) -> Layer:
     seg = doc.displayed
     if seg is None:

@@ -7,9 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.main_window import MainWindow
+from app.qt_runtime import qt_runtime_problem
 
 ORGANIZATION = "FCN Sticker Studio"
 APPLICATION = "FCN Sticker Studio"
@@ -22,6 +23,19 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def runtime_is_usable() -> bool:
+    """Warn about a Qt binding that would crash later; the user decides whether to go on."""
+    problem = qt_runtime_problem()
+    if problem is None:
+        return True
+    logging.getLogger(__name__).error(problem)
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.critical(
+        None, "Qt library problem", problem, buttons.Ignore | buttons.Close, buttons.Close
+    )
+    return answer == buttons.Ignore
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication(sys.argv if argv is None else [sys.argv[0], *argv])
     args = parse_args(app.arguments()[1:])
@@ -29,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    if not runtime_is_usable():
+        return 1
 
     window = MainWindow()
     window.show()

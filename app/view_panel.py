@@ -15,7 +15,7 @@ from app.color_bar import ColorBar
 from app.document import Document, ViewMode
 from app.image_view import ImageView
 from app.imaging import display_image, qimage_from_array
-from app.layers import class_at, render_layer
+from app.layers import class_at, layer_inputs, render_layer
 from fcn_core.photo import Photo
 
 
@@ -28,6 +28,7 @@ class ViewPanel(QWidget):
         super().__init__(parent)
         self._doc = document
         self._prepared: tuple[Photo, QImage] | None = None
+        self._painted: tuple[object, ...] | None = None  # layer_inputs of the layer on screen
         self.view = ImageView()
         self.mode = QComboBox()
         for mode in ViewMode:
@@ -103,6 +104,7 @@ class ViewPanel(QWidget):
         else:
             ready = prepared is not None and prepared[0] is photo
             self.view.set_photo(prepared[1] if ready else display_image(photo.pixels))
+        self._painted = None  # a new photo clears the layer
         self._timer.start()
 
     def _on_view_mode(self) -> None:
@@ -118,6 +120,10 @@ class ViewPanel(QWidget):
     def refresh_layer(self) -> None:
         """Paint the layer of the current view mode and show its key or note."""
         self._timer.stop()
+        inputs = layer_inputs(self._doc)
+        if inputs == self._painted:
+            return
+        self._painted = inputs
         layer = render_layer(self._doc)
         self.view.set_layer(qimage_from_array(layer.image) if layer.image is not None else None)
         self.view.set_photo_visible(layer.photo_visible)

@@ -75,11 +75,16 @@ def test_open_click_crf_save_writes_the_previewed_sticker(qtbot, window, photo, 
     np.testing.assert_array_equal(pixels, previewed)
 
 
+# QDragEnterEvent takes a QPoint up to PySide6 6.11 and deprecates it (for QPointF) in 6.12.
+DRAG_POINT_DEPRECATION = pytest.mark.filterwarnings("ignore:.*QDragEnterEvent.*:DeprecationWarning")
+
+
+@DRAG_POINT_DEPRECATION
 def test_dropping_a_photo_opens_it(qtbot, window, photo):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(photo))])
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(QPointF(200, 200), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(200, 200), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(200, 200), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
@@ -89,11 +94,12 @@ def test_dropping_a_photo_opens_it(qtbot, window, photo):
     assert window.settings.recent_files()[0] == photo
 
 
+@DRAG_POINT_DEPRECATION
 def test_dragging_text_is_refused(window):
     mime = QMimeData()
     mime.setText("not a file")
     enter = QDragEnterEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     enter.ignore()
     QApplication.sendEvent(window, enter)
