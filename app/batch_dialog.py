@@ -1,7 +1,8 @@
-"""Batch export: a folder of photos in, one sticker per photo out, on the worker.
+"""Batch export: a folder of photos in, one sticker per photo out, without freezing the window.
 
-It runs ``fcn_core.batch.run_batch`` — the code path of ``fcn-sticker batch`` — on the window's
-worker (which owns the model), so what the dialog makes is exactly what the command would.
+It runs ``fcn_core.batch.run_batch`` — the code path of ``fcn-sticker batch`` — through the
+window's worker, in a child process with the current model (``app.batch_process``), so what the
+dialog makes is exactly what the command would.
 Contour and clean-up come from the main window's sticker options; the dialog adds what only a
 batch needs (folders, class or automatic pick, overwrite). Stopping is clean: ``run_batch`` checks
 the cancel flag between photos and writes every file atomically.

@@ -104,12 +104,11 @@ class ModelControl(QObject):
         return str(action.data()) if action is not None else self._settings.model_name()
 
     def start(self) -> None:
-        """Load the model of the last session (its weights file if one was chosen)."""
-        name = self._settings.model_name()
-        self._check(name)
-        self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
+        """Load the model of the last session."""
+        self.choose(self._settings.model_name())
 
     def choose(self, name: str) -> None:
+        """Load ``name`` with the weights file chosen for it before, else from the cache."""
         self._check(name)
         self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
 
