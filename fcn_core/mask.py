@@ -15,7 +15,9 @@ evaluated cell by cell instead (see ``_CellBounds``): between four working-size 
 value lies between their minimum and maximum, which decides whole cells inside and outside the
 object at working-size cost; only the cells along the boundary are interpolated pixel by pixel.
 The result is the mask that upsampling everything would give (up to float rounding at exact
-ties).
+ties). The same evaluation serves a window of the photo sampled once per block of pixels
+(``MaskWindow``, ``Selection.window``), so a sticker pays only for the pixels it shows, and
+``Selection.possible_cells`` bounds where the selection can lie at any resolution.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def found_classes_text(seg: Segmentation) -> str:
     return ", ".join(f"{names[index]} {share:.1%}" for index, share in seg.class_shares().items())
 
 
-def _empty_mask_error(seg: Segmentation, class_ids: Sequence[int]) -> EmptyMaskError:
+def empty_mask_error(seg: Segmentation, class_ids: Sequence[int]) -> EmptyMaskError:
     """The error for a selection that covers nothing, in plain words."""
     wanted = " + ".join(seg.classes.names[index] for index in class_ids)
     return EmptyMaskError(f"no pixel of {wanted} in this photo; the network found: {found_classes_text(seg)}")
@@ -96,15 +98,87 @@ def select_mask(seg: Segmentation, class_ids: Sequence[int], size: tuple[int, in
     if height < 1 or width < 1:
         raise ValueError(f"mask size must be positive, got {(height, width)}")
     chosen = _chosen_vector(seg, class_ids)
-    rows = _Axis.for_resize(seg.working_size[0], height)
-    cols = _Axis.for_resize(seg.working_size[1], width)
-    if chosen.all():
-        mask = np.ones((height, width), dtype=bool)
-    else:
-        mask = _CellBounds(seg.probabilities, chosen, rows, cols).mask()
+    rows = _Axis.sample(seg.working_size[0], height, 0, height)
+    cols = _Axis.sample(seg.working_size[1], width, 0, width)
+    mask = _evaluate(seg, chosen, rows, cols)
     if not mask.any():
-        raise _empty_mask_error(seg, [int(index) for index in np.flatnonzero(chosen)])
+        raise empty_mask_error(seg, [int(index) for index in np.flatnonzero(chosen)])
     return mask
+
+
+@dataclass(frozen=True)
+class MaskWindow:
+    """A rectangle of the photo sampled once per ``step``×``step`` block of photo pixels.
+
+    Mask pixel ``(i, j)`` stands for the block whose top-left photo pixel is
+    ``((top + i)·step, (left + j)·step)`` and takes the rule's value at the block's centre, so
+    ``step=1`` gives exactly the pixels of ``select_mask`` at photo size. A sticker needs its mask
+    only around the object and only somewhat finer than the canvas (``fcn_core.sticker_mask``).
+    ``top``, ``left``, ``height`` and ``width`` count blocks.
+    """
+
+    top: int
+    left: int
+    height: int
+    width: int
+    step: int = 1
+
+    def __post_init__(self) -> None:
+        if self.step < 1 or self.height < 1 or self.width < 1 or self.top < 0 or self.left < 0:
+            raise ValueError(f"a mask window needs a positive size and step and a non-negative origin, got {self}")
+
+    @property
+    def origin(self) -> tuple[int, int]:
+        """Photo pixel ``(row, column)`` of the window's top-left block."""
+        return self.top * self.step, self.left * self.step
+
+
+class Selection:
+    """The chosen classes of one segmentation, ready to be sampled at any grid, many times.
+
+    Building the cell bounds costs a pass over all ``C`` working-size maps; the sticker's fast path
+    samples one selection several times (bounding cells, window, edge strips), so it pays once.
+    """
+
+    def __init__(self, seg: Segmentation, class_ids: Sequence[int]) -> None:
+        self.seg = seg
+        self.chosen = _chosen_vector(seg, class_ids)
+        self._bounds = None if self.chosen.all() else _CellBounds(seg.probabilities, self.chosen)
+
+    def empty_error(self) -> EmptyMaskError:
+        """The error for "these classes cover no pixel"."""
+        return empty_mask_error(self.seg, [int(index) for index in np.flatnonzero(self.chosen)])
+
+    def window(self, window: MaskWindow) -> np.ndarray:
+        """``window.height×window.width`` boolean mask (may be empty): the rule and sample
+        positions of ``select_mask``, evaluated only inside ``window``."""
+        photo_height, photo_width = self.seg.photo_size
+        working_height, working_width = self.seg.working_size
+        rows = _Axis.sample(working_height, photo_height, window.top, window.top + window.height, window.step)
+        cols = _Axis.sample(working_width, photo_width, window.left, window.left + window.width, window.step)
+        if self._bounds is None:
+            return np.ones((window.height, window.width), dtype=bool)
+        return self._bounds.mask(rows, cols)
+
+    def possible_cells(self) -> np.ndarray:
+        """Working-size map of the cells where the chosen classes may win at some resolution.
+
+        Cell ``(i, j)`` is the square between working pixel centres ``i..i+1`` and ``j..j+1`` (see
+        ``_CellBounds``); outside these cells no upsampled pixel is ever selected, so their box
+        safely bounds the object at any size. Raises ``EmptyMaskError`` when there is none.
+        """
+        if self._bounds is None:
+            return np.ones(self.seg.working_size, dtype=bool)
+        cells = self._bounds.inside | self._bounds.undecided
+        if not cells.any():
+            raise self.empty_error()
+        return cells
+
+
+def _evaluate(seg: Segmentation, chosen: np.ndarray, rows: _Axis, cols: _Axis) -> np.ndarray:
+    if chosen.all():
+        return np.ones((rows.low.size, cols.low.size), dtype=bool)
+    return _CellBounds(seg.probabilities, chosen).mask(rows, cols)
 
 
 def _chosen_vector(seg: Segmentation, class_ids: Sequence[int]) -> np.ndarray:
@@ -131,8 +205,11 @@ class _Axis(NamedTuple):
     cell_count: np.ndarray  # number of output indices in each source cell
 
     @classmethod
-    def for_resize(cls, source: int, target: int) -> _Axis:
-        position = np.maximum((np.arange(target) + 0.5) * (source / target) - 0.5, 0.0)
+    def sample(cls, source: int, photo: int, start: int, stop: int, step: int = 1) -> _Axis:
+        """Outputs ``start..stop-1`` of a photo axis of ``photo`` pixels cut into ``step``-pixel
+        blocks, each sampled at its centre, from a ``source``-pixel working axis."""
+        centres = (np.arange(start, stop) + 0.5) * step
+        position = np.maximum(centres * (source / photo) - 0.5, 0.0)
         low = np.minimum(position.astype(np.int64), source - 1)
         high = np.minimum(low + 1, source - 1)
         count = np.bincount(low, minlength=source)
@@ -148,8 +225,7 @@ class _CellBounds:
     ``min S ≥ max_c max O_c`` puts the whole cell inside and ``max S < max_c min O_c`` outside.
     """
 
-    def __init__(self, probabilities: np.ndarray, chosen: np.ndarray, rows: _Axis, cols: _Axis) -> None:
-        self.rows, self.cols = rows, cols
+    def __init__(self, probabilities: np.ndarray, chosen: np.ndarray) -> None:
         self.selected = probabilities[chosen].sum(axis=0, dtype=np.float64)
         others = probabilities[~chosen]
         selected_low = _corner_reduce(self.selected, np.minimum)
@@ -167,34 +243,35 @@ class _CellBounds:
         self.others = others[contenders]
         self.cells = cell_rows, cell_cols
 
-    def mask(self) -> np.ndarray:
-        mask = np.take(np.take(self.inside, self.rows.low, axis=0), self.cols.low, axis=1)
-        ys, xs = self._undecided_pixels()
+    def mask(self, rows: _Axis, cols: _Axis) -> np.ndarray:
+        """The mask at the output pixels that ``rows`` and ``cols`` sample."""
+        mask = np.take(np.take(self.inside, rows.low, axis=0), cols.low, axis=1)
+        ys, xs = self._undecided_pixels(rows, cols)
         if ys.size:
-            best_other = self._interpolate(self.others, ys, xs).max(axis=0, initial=-np.inf)
-            mask[ys, xs] = self._interpolate(self.selected[None], ys, xs)[0] >= best_other
+            best_other = _interpolate(self.others, rows, cols, ys, xs).max(axis=0, initial=-np.inf)
+            mask[ys, xs] = _interpolate(self.selected[None], rows, cols, ys, xs)[0] >= best_other
         return mask
 
-    def _undecided_pixels(self) -> tuple[np.ndarray, np.ndarray]:
+    def _undecided_pixels(self, rows: _Axis, cols: _Axis) -> tuple[np.ndarray, np.ndarray]:
         """Output coordinates of every pixel in an undecided cell, without a full-size scan."""
         cell_rows, cell_cols = self.cells
-        heights = self.rows.cell_count[cell_rows]
-        widths = self.cols.cell_count[cell_cols]
+        heights = rows.cell_count[cell_rows]
+        widths = cols.cell_count[cell_cols]
         sizes = heights * widths
         cell_of_pixel = np.repeat(np.arange(sizes.size), sizes)
         offset = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         pixel_widths = widths[cell_of_pixel]
-        ys = self.rows.cell_start[cell_rows][cell_of_pixel] + offset // pixel_widths
-        xs = self.cols.cell_start[cell_cols][cell_of_pixel] + offset % pixel_widths
+        ys = rows.cell_start[cell_rows][cell_of_pixel] + offset // pixel_widths
+        xs = cols.cell_start[cell_cols][cell_of_pixel] + offset % pixel_widths
         return ys, xs
 
-    def _interpolate(self, maps: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        """Bilinear values (float64) of ``maps`` (K×h×w) at output pixels ``(ys, xs)``."""
-        rows, cols = self.rows, self.cols
-        wy, wx = rows.frac[ys], cols.frac[xs]
-        top = maps[:, rows.low[ys], cols.low[xs]] * (1 - wx) + maps[:, rows.low[ys], cols.high[xs]] * wx
-        bottom = maps[:, rows.high[ys], cols.low[xs]] * (1 - wx) + maps[:, rows.high[ys], cols.high[xs]] * wx
-        return top * (1 - wy) + bottom * wy
+
+def _interpolate(maps: np.ndarray, rows: _Axis, cols: _Axis, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Bilinear values (float64) of ``maps`` (K×h×w) at output pixels ``(ys, xs)``."""
+    wy, wx = rows.frac[ys], cols.frac[xs]
+    top = maps[:, rows.low[ys], cols.low[xs]] * (1 - wx) + maps[:, rows.low[ys], cols.high[xs]] * wx
+    bottom = maps[:, rows.high[ys], cols.low[xs]] * (1 - wx) + maps[:, rows.high[ys], cols.high[xs]] * wx
+    return top * (1 - wy) + bottom * wy
 
 
 def _corner_reduce(values: np.ndarray, reduce: np.ufunc) -> np.ndarray:

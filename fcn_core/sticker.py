@@ -5,7 +5,8 @@ Order of work, chosen so a 12-MP photo costs no more than a small one:
 1. **Fit.** The mask's bounding box is scaled so the object's longer side fills the canvas less
    the margin (and less the stroke, so an outline never touches the edge); the photo and the mask
    are cropped to that box (plus the resampling filter's reach) *before* resizing, so only the
-   object's pixels are ever resampled. Colours use Lanczos; the mask is resized with a triangle
+   object's pixels are ever resampled. The mask may cover only part of the photo, sampled once
+   per block of pixels (``MaskPatch``, built by ``fcn_core.sticker_mask``). Colours use Lanczos; the mask is resized with a triangle
    filter as a float (0–255), which gives an anti-aliased edge without ringing.
 2. **Contour** (the original recipe, at output scale): the binary mask ``alpha ≥ 128`` is eroded
    with a ``contour_width``-wide square and the ring ``mask & ~eroded`` is painted in the contour
@@ -111,6 +112,27 @@ class Sticker:
         return self.rgba.shape[0], self.rgba.shape[1]
 
 
+@dataclass(frozen=True, eq=False)
+class MaskPatch:
+    """A boolean mask over part of a photo, one value per ``step``×``step`` block of photo pixels.
+
+    ``origin`` is the photo pixel ``(row, column)`` of ``mask[0, 0]``'s block. A full photo-size
+    mask is ``MaskPatch(mask)``; the pipeline's fast path (``fcn_core.sticker_mask``) builds one
+    around the object, just fine enough for the canvas, so a 12-MP photo costs what a small one does.
+    """
+
+    mask: np.ndarray
+    origin: tuple[int, int] = (0, 0)
+    step: int = 1
+    box: tuple[int, int, int, int] | None = None
+    """The object's photo-pixel box ``(top, bottom, left, right)`` when known more exactly than
+    ``step``; by default the occupied blocks' box."""
+
+    def __post_init__(self) -> None:
+        if self.mask.ndim != 2 or self.step < 1 or min(self.origin) < 0:
+            raise ValueError(f"a mask patch needs a 2-D mask, step ≥ 1 and origin ≥ 0, got {self.mask.shape}, {self.step}, {self.origin}")
+
+
 def make_sticker(
     photo: Photo, mask: np.ndarray, style: StickerStyle = StickerStyle(), *, class_names: Sequence[str] = ()
 ) -> Sticker:
@@ -121,7 +143,18 @@ def make_sticker(
     """
     if mask.shape != photo.size:
         raise ValueError(f"mask {mask.shape} and photo {photo.size} differ in size")
-    rgb, alpha = _fit(photo.pixels, np.asarray(mask, dtype=bool), style, tuple(class_names))
+    return make_sticker_from_patch(photo, MaskPatch(np.asarray(mask, dtype=bool)), style, class_names=class_names)
+
+
+def make_sticker_from_patch(
+    photo: Photo, patch: MaskPatch, style: StickerStyle = StickerStyle(), *, class_names: Sequence[str] = ()
+) -> Sticker:
+    """``make_sticker`` for a mask that covers only part of the photo, possibly at a coarser step.
+
+    The patch must hold the object and, around it, the filter's reach (``filter_reach``) or the
+    photo's edge, else the anti-aliased edge is cut short.
+    """
+    rgb, alpha = _fit(photo.pixels, patch, style, tuple(class_names))
     binary = alpha >= BINARY_ALPHA
     if style.contour_width > 0:
         eroded = ndimage.binary_erosion(binary, structure=np.ones((style.contour_width,) * 2, dtype=bool))
@@ -136,40 +169,73 @@ def make_sticker(
     return Sticker(np.dstack([rgb, alpha]), tuple(class_names))
 
 
+def filter_reach(scale: float) -> int:
+    """Source pixels to keep beyond the object's box when resizing by ``scale``, so edge pixels
+    are resampled like interior ones (Lanczos' support, widened when reducing, plus one)."""
+    return math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / scale)) + 1
+
+
+def reduction_step(scale: float) -> int:
+    """The integer factor Pillow box-reduces by before a ``scale`` resize (``REDUCING_GAP``): a mask
+    sampled once per such block is as fine as the one the resize would have worked on."""
+    return max(1, int(1.0 / (scale * REDUCING_GAP)))
+
+
 def _fit(
-    pixels: np.ndarray, mask: np.ndarray, style: StickerStyle, class_names: tuple[str, ...]
+    pixels: np.ndarray, patch: MaskPatch, style: StickerStyle, class_names: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Canvas-size RGB and alpha (uint8) with the object's box scaled to fit and centred."""
+    mask, step = patch.mask, patch.step
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         wanted = " + ".join(class_names) or "the chosen classes"
         raise EmptyMaskError(f"the mask of {wanted} is empty: nothing to cut out")
-    top, bottom = int(rows[0]), int(rows[-1]) + 1
-    cols = np.flatnonzero(mask[top:bottom].any(axis=0))
-    left, right = int(cols[0]), int(cols[-1]) + 1
+    if patch.box is not None:
+        top, bottom, left, right = patch.box
+    else:
+        # The occupied blocks' box in photo pixels (a patch's last blocks may run past the photo).
+        cols = np.flatnonzero(mask[rows[0] : rows[-1] + 1].any(axis=0))
+        origin_y, origin_x = patch.origin
+        top, bottom = origin_y + int(rows[0]) * step, min(pixels.shape[0], origin_y + (int(rows[-1]) + 1) * step)
+        left, right = origin_x + int(cols[0]) * step, min(pixels.shape[1], origin_x + (int(cols[-1]) + 1) * step)
     scale = style.object_side / max(bottom - top, right - left)
-    out_h = max(1, round((bottom - top) * scale))
-    out_w = max(1, round((right - left) * scale))
-
-    # Crop with room for the filter's reach so edge pixels are resampled like interior ones.
-    reach = math.ceil(LANCZOS_SUPPORT * max(1.0, 1.0 / scale)) + 1
-    y0, y1 = max(0, top - reach), min(mask.shape[0], bottom + reach)
-    x0, x1 = max(0, left - reach), min(mask.shape[1], right + reach)
-    box = (left - x0, top - y0, right - x0, bottom - y0)
-    size = (out_w, out_h)
-    object_rgb = Image.fromarray(np.ascontiguousarray(pixels[y0:y1, x0:x1]), "RGB").resize(
-        size, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP
-    )
-    mask_image = Image.fromarray(np.multiply(mask[y0:y1, x0:x1], OPAQUE, dtype=np.uint8), "L")
-    object_alpha = mask_image.resize(size, Image.Resampling.BILINEAR, box=box, reducing_gap=REDUCING_GAP)
+    size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
+    object_rgb = _resized_crop(pixels, (top, bottom, left, right), (0, 0), 1, scale, size, Image.Resampling.LANCZOS)
+    # The mask is resized as a float (0–255) with a triangle filter: anti-aliased, no ringing.
+    levels = np.multiply(mask, OPAQUE, dtype=np.uint8)
+    object_alpha = _resized_crop(levels, (top, bottom, left, right), patch.origin, step, scale, size, Image.Resampling.BILINEAR)
 
     canvas = style.canvas_size
+    out_w, out_h = size
     rgb = np.zeros((canvas, canvas, 3), dtype=np.uint8)
     alpha = np.zeros((canvas, canvas), dtype=np.uint8)
     place = np.s_[(canvas - out_h) // 2 : (canvas - out_h) // 2 + out_h, (canvas - out_w) // 2 : (canvas - out_w) // 2 + out_w]
-    rgb[place] = np.asarray(object_rgb)
-    alpha[place] = np.asarray(object_alpha)
+    rgb[place] = object_rgb
+    alpha[place] = object_alpha
     return rgb, alpha
+
+
+def _resized_crop(
+    image: np.ndarray,
+    box: tuple[int, int, int, int],
+    origin: tuple[int, int],
+    step: int,
+    scale: float,
+    size: tuple[int, int],
+    resample: Image.Resampling,
+) -> np.ndarray:
+    """Photo-pixel ``box`` (top, bottom, left, right) of ``image`` resized to ``size`` (w, h).
+
+    ``image``'s pixel ``(i, j)`` covers the photo block at ``origin + step·(i, j)``. It is cropped
+    with the filter's reach *before* resizing, so only the object's pixels are resampled.
+    """
+    top, bottom, left, right = ((value - origin[index // 2]) / step for index, value in enumerate(box))
+    reach = filter_reach(scale * step)
+    y0, y1 = max(0, math.floor(top) - reach), min(image.shape[0], math.ceil(bottom) + reach)
+    x0, x1 = max(0, math.floor(left) - reach), min(image.shape[1], math.ceil(right) + reach)
+    crop = Image.fromarray(np.ascontiguousarray(image[y0:y1, x0:x1]))
+    resized = crop.resize(size, resample, box=(left - x0, top - y0, right - x0, bottom - y0), reducing_gap=REDUCING_GAP)
+    return np.asarray(resized)
 
 
 def _with_shadow(rgb: np.ndarray, alpha: np.ndarray, style: StickerStyle) -> tuple[np.ndarray, np.ndarray]:
