@@ -61,14 +61,31 @@ def warm_up() -> None:
     _pool().submit(resolve_crf_params, DEFAULT_CRF_PRESET)  # unpickling it imports fcn_core.crf
 
 
-def _refine_in_child(key: int, segmentation: Segmentation, preset: str, targets: tuple[int, ...]) -> Segmentation:
-    """Runs in the child: binary CRF with the kernels of segmentation ``key`` (built on first use)."""
+def _kernels_in_child(key: int, segmentation: Segmentation, preset: str) -> CRFKernels:
+    """Runs in the child: the binary-CRF kernels of segmentation ``key`` (built on first use;
+    other segmentations' kernels are dropped)."""
     kernels = _child_kernels.get((key, preset))
     if kernels is None:
         for stale in [cached for cached in _child_kernels if cached[0] != key]:
             del _child_kernels[stale]
         kernels = _child_kernels[(key, preset)] = crf_kernels_for(segmentation, preset, mode="binary")
+    return kernels
+
+
+def _prepare_in_child(key: int, segmentation: Segmentation, preset: str) -> None:
+    _kernels_in_child(key, segmentation, preset)
+
+
+def _refine_in_child(key: int, segmentation: Segmentation, preset: str, targets: tuple[int, ...]) -> Segmentation:
+    """Runs in the child: binary CRF with the kernels of segmentation ``key``."""
+    kernels = _kernels_in_child(key, segmentation, preset)
     return refine_crf(segmentation, preset, mode="binary", target_classes=targets, kernels=kernels)
+
+
+def prepare(segmentation: Segmentation, preset: str) -> None:
+    """Build the kernels for ``segmentation`` in the child now, without waiting: the user looks
+    at the overlay first, so the first CRF toggle then costs only mean field."""
+    _pool().submit(_prepare_in_child, _key_of(segmentation), segmentation, preset)
 
 
 def refine_binary(segmentation: Segmentation, preset: str, targets: Sequence[int]) -> Segmentation:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from app import crf_process
 from app.document import CrfKey, Document
 from app.service import WorkerService
 from fcn_core.segmentation import Segmentation
@@ -33,6 +34,8 @@ class Refinement(QObject):
     def _on_new_segmentation(self) -> None:
         self._cache.clear()
         self._service.cancel_refine()  # a CRF still running is for the old segmentation
+        if self._doc.segmentation is not None:
+            crf_process.prepare(self._doc.segmentation, self._doc.crf.preset)
         self.update()
 
     def update(self) -> None:

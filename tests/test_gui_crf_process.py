@@ -35,3 +35,44 @@ def test_kernels_are_kept_for_the_latest_segmentation_only(monkeypatch):
     crf_process._refine_in_child(2, second, "deeplab", (SOFA,))
     assert set(crf_process._child_kernels) == {(2, "deeplab")}  # a new photo drops the old kernels
     assert crf_process._key_of(first) == crf_process._key_of(first) != crf_process._key_of(second)
+
+
+def test_prepared_kernels_are_the_ones_the_refinement_uses(monkeypatch):
+    monkeypatch.setattr(crf_process, "_child_kernels", {})
+    seg = make_segmentation(3)
+    crf_process._prepare_in_child(7, seg, "deeplab")
+    prepared = crf_process._child_kernels[(7, "deeplab")]
+    refined = crf_process._refine_in_child(7, seg, "deeplab", (PERSON,))
+    assert crf_process._child_kernels[(7, "deeplab")] is prepared
+    expected = refine_crf(seg, "deeplab", mode="binary", target_classes=[PERSON])
+    np.testing.assert_array_equal(refined.probabilities, expected.probabilities)
+
+
+def test_a_new_segmentation_in_the_window_prepares_its_kernels(qtbot, monkeypatch):
+    from PySide6.QtCore import QObject, Signal
+
+    from app.document import Document
+    from app.refinement import Refinement
+
+    class IdleService(QObject):
+        """Only what Refinement talks to; no CRF is requested while the CRF is off."""
+
+        refined = Signal(object, object)
+        refineFailed = Signal(object)
+
+        def cancel_refine(self) -> None:
+            pass
+
+        def refine(self, segmentation, key) -> None:
+            raise AssertionError("the CRF is off: nothing should be refined")
+
+    prepared: list[tuple[object, str]] = []
+    monkeypatch.setattr(crf_process, "prepare", lambda seg, preset: prepared.append((seg, preset)))
+    document = Document()
+    refinement = Refinement(document, IdleService())
+    seg = make_segmentation(4)
+    document.set_photo(photo_from_array(np.asarray(seg.image)))
+    document.set_crf(preset="original")
+    document.set_segmentation(seg)
+    assert prepared == [(seg, "original")]
+    assert refinement is not None
