@@ -134,3 +134,12 @@ def test_pooling_window_sizes_follow_pytorch(ceil_mode: bool) -> None:
     for length in range(2, 40):
         pooled = F.max_pool2d(torch.zeros(1, 1, length, 1), (2, 1), (2, 1), ceil_mode=ceil_mode)
         assert window.output_length(length) == pooled.shape[2]
+
+
+def test_cpu_inference_keeps_freed_memory_in_the_heap() -> None:
+    import sys
+
+    from fcn_core.models.allocator import keep_freed_memory
+
+    optimize_for_inference(FCN8s(num_classes=3, width=1 / 16), torch.device("cpu"))
+    assert keep_freed_memory() is sys.platform.startswith("linux")

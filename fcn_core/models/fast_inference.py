@@ -10,6 +10,7 @@ what measurably helped:
   photo) and runs its convolutions with weights prepared once and the ReLU fused (``cpu_conv``).
   Results equal the plain module's up to float rounding (~1e-6), for every input size, and a new
   photo size costs only a plan of a few milliseconds, no compilation.
+- On the CPU, glibc's malloc keeps freed activations in the heap (``allocator``: ~8 % faster).
 - Everything else (torchvision models, CUDA, MPS): eval mode and channels-last weights, which
   oneDNN and cuDNN run fastest with channels-last inputs; on CUDA the segmenter's autocast is the
   main win.
@@ -28,6 +29,7 @@ import logging
 import torch
 from torch import nn
 
+from fcn_core.models.allocator import keep_freed_memory
 from fcn_core.models.constant_border import MIN_CONSTANT_SHARE, ConstantBorderTrunk, MaxPoolStep, Step
 from fcn_core.models.cpu_conv import GemmConvReLU, PackedConvReLU
 from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
@@ -46,6 +48,8 @@ def optimize_for_inference(model: nn.Module, device: torch.device | str) -> nn.M
     """
     device = torch.device(device)
     model = _without_fast_trunk(model).eval()
+    if device.type == "cpu":
+        keep_freed_memory()
     if device.type == "cpu" and _is_plain_vgg_fcn(model):
         if not torch.backends.mkldnn.is_available():
             logger.info("oneDNN is not available in this PyTorch build: FCN runs its plain CPU forward")
