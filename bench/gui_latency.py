@@ -24,7 +24,7 @@ from PIL import Image
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from pick_to_sticker import CAT, synthetic_inputs
+from pick_to_sticker import CAT, PHOTO_SIZES, synthetic_inputs
 
 
 class StandInSegmenter:
@@ -36,7 +36,7 @@ class StandInSegmenter:
         self.classes = VOC_CLASSES
         self.model_name = "fcn8s"
         self.device_message = ""
-        self.segmentation = synthetic_inputs()[1]
+        self.segmentation = synthetic_inputs(PHOTO_SIZES["12 MP"])[1]
 
     def segment(self, photo):  # noqa: ANN001, ANN201 - the SegmenterLike protocol
         return replace(self.segmentation, photo_size=photo.size)
@@ -95,7 +95,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         photo_path = Path(folder) / "photo.jpg"
-        Image.fromarray(synthetic_inputs()[0].pixels).save(photo_path, quality=90)
+        Image.fromarray(synthetic_inputs(PHOTO_SIZES["12 MP"])[0].pixels).save(photo_path, quality=90)
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
         window = MainWindow(segmenter_factory=stand_in_factory, settings=settings)
         window.resize(1200, 800)
