@@ -42,6 +42,7 @@ from app.model_control import ModelControl
 from app.recent_menu import RecentFilesMenu
 from app.refinement import Refinement
 from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
+from app.worker import NoModelError
 from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
@@ -299,6 +300,11 @@ class MainWindow(QMainWindow):
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
+        if isinstance(exc, NoModelError) and self.model_control.asking:
+            # The weights question on screen already says what to do; a second dialog on top of
+            # it would only hide it. The photo is segmented as soon as a model is ready.
+            self.show_message("The photo is open; it will be segmented once a model is loaded.")
+            return
         show_explanation(self, explain(exc, "open the photo"))
 
     def _on_model_ready(self, segmenter: object) -> None:
@@ -324,6 +330,8 @@ class MainWindow(QMainWindow):
             self.sticker_panel.show_sticker(sticker, selection_names(doc))
         elif doc.photo is None:
             self.sticker_panel.show_sticker(None, "Open a photo, then click an object")
+        elif doc.segmentation is None and self.service.segmenter is None:
+            self.sticker_panel.show_sticker(None, "No model loaded yet (Model menu)")
         elif doc.segmentation is None:
             self.sticker_panel.show_sticker(None, "Finding the objects…")
         elif not doc.selection:

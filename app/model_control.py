@@ -79,6 +79,8 @@ class ModelControl(QObject):
         self._window = window
         self._service = service
         self._settings = settings
+        self.asking = False
+        """True while the user is being asked how to get weights (a modal question is open)."""
         self._progress: QProgressDialog | None = None
         self.active_name: str | None = None
         self.menu = QMenu("&Model", window)
@@ -156,7 +158,11 @@ class ModelControl(QObject):
             return
         if isinstance(exc, WeightsNotFoundError):
             reason = f"No weights for {request.name} on this computer yet."
-            choice = ask_weights(self._window, get_model_spec(request.name), reason)
+            self.asking = True
+            try:
+                choice = ask_weights(self._window, get_model_spec(request.name), reason)
+            finally:
+                self.asking = False
             self._check(request.name)
             if choice == "download":
                 self.download(confirmed=True)

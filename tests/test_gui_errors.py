@@ -146,3 +146,25 @@ def test_download_asks_first_shows_progress_and_cancels_cleanly(qtbot, tmp_path,
     assert window.model_control._progress is None
     assert critical.calls == []
     assert window.service.segmenter is None
+
+
+def test_a_photo_opened_while_the_weights_question_is_open_gets_no_second_dialog(qtbot, tmp_path, monkeypatch, warning):
+    """`sticker-studio photo.jpg` on a first start: only the weights question is shown."""
+    window_box: list = []
+    photo = write_photo(tmp_path / "a.png")
+
+    def ask_while_the_photo_arrives(parent, spec, reason):
+        window = window_box[0]
+        window.open_photo(photo)
+        qtbot.waitUntil(lambda: window.document.photo is not None, timeout=5_000)
+        qtbot.wait(200)  # the worker's "no model" answer arrives while the question is open
+        return "cancel"
+
+    monkeypatch.setattr(model_control, "ask_weights", ask_while_the_photo_arrives)
+    factory = ScriptedFactory(WeightsNotFoundError("no weights for fcn8s on this computer"))
+    window = show_window(qtbot, temp_settings(tmp_path), factory)  # asks once the load fails
+    window_box.append(window)
+    qtbot.waitUntil(lambda: window.document.photo is not None, timeout=5_000)
+    qtbot.wait(300)
+    assert warning.calls == []
+    assert "segmented once a model is loaded" in window.statusBar().currentMessage()
