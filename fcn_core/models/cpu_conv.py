@@ -61,14 +61,25 @@ def _relu_on_constant(conv: nn.Conv2d, value: torch.Tensor) -> torch.Tensor:
     return F.relu(out if conv.bias is None else out + conv.bias.detach())
 
 
-class PackedConvReLU:
-    """oneDNN convolution with the weight reordered once and the ReLU fused (module docstring)."""
+class _ConvReLUStep:
+    """What every conv + ReLU step of the trunk shares: its name, window, whether its constant
+    frame is worth skipping, and the value a constant input maps to."""
 
     def __init__(self, name: str, conv: nn.Conv2d) -> None:
         self.name = name
         self.window = _square_window(conv)
         self.skips_constant = _skips_constant(conv)
         self._conv = conv
+
+    def constant_after(self, value: torch.Tensor) -> torch.Tensor:
+        return _relu_on_constant(self._conv, value)
+
+
+class PackedConvReLU(_ConvReLUStep):
+    """oneDNN convolution with the weight reordered once and the ReLU fused (module docstring)."""
+
+    def __init__(self, name: str, conv: nn.Conv2d) -> None:
+        super().__init__(name, conv)
         weight = conv.weight.detach()
         self._weight = torch.ops.mkldnn._reorder_convolution_weight(weight.contiguous(), [0, 0], [1, 1], [1, 1], 1)
         self._bias = None if conv.bias is None else conv.bias.detach().contiguous()
@@ -79,18 +90,12 @@ class PackedConvReLU:
             x, self._weight, self._bias, [padding, padding], [1, 1], [1, 1], 1, "relu", [], ""
         )
 
-    def constant_after(self, value: torch.Tensor) -> torch.Tensor:
-        return _relu_on_constant(self._conv, value)
 
-
-class GemmConvReLU:
+class GemmConvReLU(_ConvReLUStep):
     """im2col + one matrix product on the original weight (module docstring: why for fc6/fc7)."""
 
     def __init__(self, name: str, conv: nn.Conv2d) -> None:
-        self.name = name
-        self.window = _square_window(conv)
-        self.skips_constant = _skips_constant(conv)
-        self._conv = conv
+        super().__init__(name, conv)
         weight = conv.weight.detach()
         self._matrix = weight.reshape(weight.shape[0], -1)  # a view: no copy of 411 MB
         self._bias = None if conv.bias is None else conv.bias.detach()
@@ -109,6 +114,3 @@ class GemmConvReLU:
         if self._bias is not None:
             out += self._bias[:, None]
         return out.relu_().reshape(batch, -1, out_height, out_width)
-
-    def constant_after(self, value: torch.Tensor) -> torch.Tensor:
-        return _relu_on_constant(self._conv, value)
