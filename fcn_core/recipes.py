@@ -64,6 +64,12 @@ class Recipe:
     learn_upsampling: bool = False
     poly_power: float = 0.9
 
+    @property
+    def wants_caffe_input(self) -> bool:
+        """Whether a VGG16 start must take Caffe's BGR 0–255 input: the reference learning rates
+        (1e-10 … 1e-14 on a summed loss) were tuned for it; the modern ones for normalised input."""
+        return self.name == "reference"
+
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")

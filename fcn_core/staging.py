@@ -54,8 +54,14 @@ class InitialModel:
     description: str
 
 
-def initial_model(arch: str, num_classes: int, width: float, init: str, *, allow_download: bool = False) -> InitialModel:
-    """Build ``arch`` and initialise it from ``"vgg16"``, ``"scratch"`` or a checkpoint path."""
+def initial_model(
+    arch: str, num_classes: int, width: float, init: str, *, caffe_input: bool = False, allow_download: bool = False
+) -> InitialModel:
+    """Build ``arch`` and initialise it from ``"vgg16"``, ``"scratch"`` or a checkpoint path.
+
+    ``caffe_input``: re-express a VGG16 start's conv1_1 for Caffe's BGR 0–255 input (what the
+    reference recipe's learning rates assume); otherwise it keeps torchvision's normalised input.
+    """
     spec = get_model_spec(arch)
     if spec.family != "vgg-fcn":
         raise ValueError(f"training covers the VGG16 FCN family; {arch} is a {spec.family} model")
@@ -66,8 +72,10 @@ def initial_model(arch: str, num_classes: int, width: float, init: str, *, allow
         if width != 1.0:
             raise ValueError(f"ImageNet VGG16 weights exist for width 1.0 only (got {width}); use --init scratch")
         init_from_vgg16(model, load_vgg16_imagenet_state_dict(allow_download=allow_download))
-        # The reference learning rates assume Caffe's 0–255 BGR input: re-express conv1_1 for it.
-        refold_first_conv_(model.conv1_1, vgg16_imagenet_source().normalization, CAFFE_BGR)
+        imagenet = vgg16_imagenet_source().normalization
+        if not caffe_input:
+            return InitialModel(model, imagenet, "VGG16 ImageNet (torchvision IMAGENET1K_V1)")
+        refold_first_conv_(model.conv1_1, imagenet, CAFFE_BGR)
         return InitialModel(model, CAFFE_BGR, "VGG16 ImageNet (torchvision IMAGENET1K_V1, conv1_1 refolded to Caffe BGR input)")
     if init == INIT_SCRATCH:
         he_init_trunk(model)

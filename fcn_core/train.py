@@ -174,7 +174,7 @@ class Trainer:
         if checkpoint is None:
             start = initial_model(
                 self.config.arch, classes.num_classes, self.config.width, self.config.init,
-                allow_download=self.config.allow_download,
+                caffe_input=self.config.recipe.wants_caffe_input, allow_download=self.config.allow_download,
             )
             model, normalization, description = start.model, start.normalization, start.description
         else:

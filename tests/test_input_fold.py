@@ -42,10 +42,26 @@ def test_training_from_vgg16_starts_on_caffe_input(monkeypatch) -> None:
     torch.manual_seed(0)
     vgg_state = vgg16(weights=None).state_dict()
     monkeypatch.setattr(staging, "load_vgg16_imagenet_state_dict", lambda **_: vgg_state)
-    start = staging.initial_model("fcn32s", 21, 1.0, staging.INIT_VGG16)
+    start = staging.initial_model("fcn32s", 21, 1.0, staging.INIT_VGG16, caffe_input=True)
     assert start.normalization == CAFFE_BGR
     reference = nn.Conv2d(3, 64, 3, padding=1)
     reference.load_state_dict({"weight": vgg_state["features.0.weight"], "bias": vgg_state["features.0.bias"]})
     refold_first_conv_(reference, IMAGENET_RGB, CAFFE_BGR)
     torch.testing.assert_close(start.model.conv1_1.weight, reference.weight)
     torch.testing.assert_close(start.model.fc7.weight[:, :, 0, 0], vgg_state["classifier.3.weight"])
+
+
+def test_modern_training_from_vgg16_keeps_torchvisions_input(monkeypatch) -> None:
+    """The modern recipe's learning rates are for normalised input: no refolding there."""
+    from torchvision.models import vgg16
+
+    from fcn_core import staging
+    from fcn_core.recipes import modern_recipe, reference_recipe
+
+    torch.manual_seed(0)
+    vgg_state = vgg16(weights=None).state_dict()
+    monkeypatch.setattr(staging, "load_vgg16_imagenet_state_dict", lambda **_: vgg_state)
+    assert reference_recipe("fcn32s").wants_caffe_input and not modern_recipe().wants_caffe_input
+    start = staging.initial_model("fcn32s", 21, 1.0, staging.INIT_VGG16, caffe_input=False)
+    assert start.normalization == IMAGENET_RGB
+    torch.testing.assert_close(start.model.conv1_1.weight, vgg_state["features.0.weight"])
