@@ -42,12 +42,12 @@ from app.model_control import ModelControl
 from app.recent_menu import RecentFilesMenu
 from app.refinement import Refinement
 from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
-from app.worker import NoModelError
 from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.view_panel import ViewPanel
+from app.worker import NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
@@ -55,6 +55,9 @@ from fcn_core.segmentation import Segmentation
 from fcn_core.sticker_io import SavedSticker
 
 logger = logging.getLogger(__name__)
+
+STICKER_SUFFIXES = (".png", ".webp")
+"""File name endings of the sticker formats; typing one replaces it with the chosen format's."""
 
 APP_TITLE = "FCN Sticker Studio"
 PHOTO_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)))
@@ -364,7 +367,9 @@ class MainWindow(QMainWindow):
         if not chosen:
             return
         path = Path(chosen)
-        if path.suffix.lower() != f".{fmt}":
+        if path.suffix.lower() in STICKER_SUFFIXES:  # "me.png" typed while WEBP is chosen: not "me.png.webp"
+            path = path.with_suffix(f".{fmt}")
+        elif path.suffix.lower() != f".{fmt}":
             path = path.with_name(path.name + f".{fmt}")
         photo = self.document.photo
         if photo is not None and photo.path is not None and path.resolve() == photo.path.resolve():

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 import app.model_control as model_control
 from app.segmenter_factory import ModelRequest
-from fcn_core.download import DownloadCancelled
+from fcn_core.download import DownloadCancelled, DownloadError
 from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
 
 
@@ -168,3 +168,20 @@ def test_a_photo_opened_while_the_weights_question_is_open_gets_no_second_dialog
     qtbot.wait(300)
     assert warning.calls == []
     assert "segmented once a model is loaded" in window.statusBar().currentMessage()
+
+
+def test_an_offline_download_gives_a_dialog_that_says_to_load_a_file(qtbot, tmp_path, monkeypatch, critical):
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "download")
+    offline = DownloadError(
+        "could not download fcn8s-heavy-pascal.caffemodel from http://dl.caffe.berkeleyvision.org/"
+        "fcn8s-heavy-pascal.caffemodel: Name or service not known (offline, or the server is unreachable)"
+    )
+    factory = ScriptedFactory(WeightsNotFoundError("none"), offline)
+    window = show_window(qtbot, temp_settings(tmp_path), factory)
+    qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
+    title, text = critical.calls[0]
+    assert title == "Download failed"
+    assert "fcn8s-heavy-pascal.caffemodel" in text and "Load weights" in text
+    assert factory.requests[-1] == ModelRequest("fcn8s", allow_download=True)
+    assert window.model_control._progress is None
+    assert window.service.segmenter is None

@@ -224,3 +224,16 @@ def test_choosing_another_model_resegments_the_open_photo(qtbot, tmp_path, photo
     assert settings.model_name() == "fcn16s"
     assert factory.segmenter.segmented == [photo, photo]
     assert window.document.segmentation.model_name == "fcn16s"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("me.png", "me.webp"), ("me", "me.webp"), ("me.webp", "me.webp"), ("my.cat", "my.cat.webp")]
+)
+def test_saved_name_ends_in_the_chosen_format(qtbot, window, photo, tmp_path, monkeypatch, typed, expected):
+    open_and_wait(qtbot, window, photo)
+    window.document.set_output(fmt="webp")
+    qtbot.waitUntil(lambda: window.builder.sticker is not None, timeout=5_000)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(tmp_path / typed), ""))
+    with qtbot.waitSignal(window.stickerSaved, timeout=5_000) as saved:
+        window.save_action.trigger()
+    assert saved.args[0].path == tmp_path / expected
