@@ -48,9 +48,6 @@ class SegmentationDataset:
     def __len__(self) -> int:
         return len(self.images)
 
-    def sample_id(self, index: int) -> str:
-        return self.images[index].stem
-
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         image = read_image(self.images[index])
         mask = read_mask(self.masks[index], self.classes.num_classes)

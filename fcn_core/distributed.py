@@ -19,6 +19,10 @@ import torch.distributed as dist
 logger = logging.getLogger(__name__)
 
 
+class DeviceUnavailableError(RuntimeError):
+    """The requested device does not exist here (e.g. ``--device cuda`` without CUDA); the message says what to use."""
+
+
 @dataclass(frozen=True)
 class DistributedContext:
     rank: int
@@ -43,9 +47,14 @@ def launched_rank() -> int:
 def choose_device(requested: str | None, local_rank: int = 0) -> torch.device:
     """``requested`` if given (an unavailable CUDA is an error, not a quiet CPU run), else CUDA when present."""
     if requested:
-        device = torch.device(requested)
+        try:
+            device = torch.device(requested)
+        except RuntimeError:
+            raise DeviceUnavailableError(f"unknown device {requested!r}; use cuda, cuda:N or cpu") from None
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"device {requested!r} was asked for but CUDA is not available")
+            raise DeviceUnavailableError(
+                f"--device {requested} was asked for but no CUDA device is available; use --device cpu"
+            )
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", local_rank)
         return device

@@ -197,7 +197,8 @@ class Trainer:
                 f"set now is {self.train_set.name} ({len(self.train_set)} images); the data order would not continue"
             )
         self.optimizer.load_state_dict(extra["optimizer"])
-        self.scaler.load_state_dict(extra["scaler"])
+        if extra.get("scaler"):  # empty when written without a fp16 scaler (CPU, bf16, --no-amp)
+            self.scaler.load_state_dict(extra["scaler"])
         self.start_iteration = int(extra["iteration"])
         self.last_metrics = dict(checkpoint.provenance.get("metrics") or {})
         self.elapsed_before = float(extra.get("elapsed_s", 0.0))

@@ -88,9 +88,9 @@ def test_voc_reads_palette_indices_not_colours(tmp_path: Path) -> None:
     np.testing.assert_array_equal(mask, label_map(2))
     assert np.abs(image.astype(int) - photo(2)).mean() < 4  # JPEG, so close rather than equal
     assert np.abs(image.astype(int) - photo(1)).mean() > 20
-    assert train.sample_id(0) == "2007_000001"
+    assert train.images[0].stem == "2007_000001"
     for root in (voc, voc.parent):  # VOC2012 itself or VOCdevkit work too
-        assert voc_segmentation(root, "val").sample_id(0) == "2007_000003"
+        assert voc_segmentation(root, "val").images[0].stem == "2007_000003"
 
 
 def test_voc_refuses_colour_masks(tmp_path: Path) -> None:
@@ -115,14 +115,14 @@ def test_sbd_reads_gtcls_segmentation(tmp_path: Path) -> None:
     expected[expected == 255] = 0
     np.testing.assert_array_equal(mask, expected)
     assert image.shape == (12, 16, 3)
-    assert sbd_segmentation(dataset.parent, "val").sample_id(0) == "2008_000012"  # benchmark_RELEASE works too
+    assert sbd_segmentation(dataset.parent, "val").images[0].stem == "2008_000012"  # benchmark_RELEASE works too
 
 
 def test_train_aug_is_voc_train_plus_sbd_minus_voc_val(tmp_path: Path) -> None:
     make_voc(tmp_path / "voc", {"train": ["2007_000001", "2007_000002"], "val": ["2007_000003"]})
     sbd = make_sbd(tmp_path / "sbd", {"train": ["2007_000002", "2007_000003", "2008_000004"], "val": ["2008_000005"]})
     aug = voc_train_aug(tmp_path / "voc", sbd)
-    ids = [aug.sample_id(i) for i in range(len(aug))]
+    ids = [aug.images[i].stem for i in range(len(aug))]
     assert ids == ["2007_000001", "2007_000002", "2008_000004", "2008_000005"]  # no VOC val image, no duplicate
     assert aug.masks[1].suffix == ".png"  # VOC's own mask where VOC has one
     assert aug.masks[2].suffix == ".mat"
@@ -145,7 +145,7 @@ def test_folder_dataset_pairs_images_with_masks_and_reads_class_names(tmp_path: 
     root = write_folder(tmp_path / "shapes", ["b", "a"], ["sky", "tree", "house"])
     dataset = folder_dataset(root, "train")
     assert dataset.classes.names == ("sky", "tree", "house") and dataset.name == "shapes-train"
-    assert [dataset.sample_id(i) for i in range(len(dataset))] == ["a", "b"]
+    assert [dataset.images[i].stem for i in range(len(dataset))] == ["a", "b"]
     image, mask = dataset[0]
     np.testing.assert_array_equal(image, photo(1))  # PNG: exact
     np.testing.assert_array_equal(mask, label_map(1, num_classes=3))

@@ -35,3 +35,14 @@ def test_two_ranks_end_with_identical_weights_and_rank0_writes(tmp_path: Path) -
     rows = read_log(out / "log.csv")  # one log, written by rank 0 alone
     assert [row.iteration for row in rows if "loss" in row.values] == [1, 2]
     assert sorted(p.name for p in out.glob("*.pt")) == ["checkpoint_iter000002.pt", "rank0_weights.pt", "rank1_weights.pt"]
+
+
+def test_choose_device_explains_a_missing_or_unknown_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fcn_core.distributed import DeviceUnavailableError, choose_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(DeviceUnavailableError, match="no CUDA device is available; use --device cpu"):
+        choose_device("cuda:1")
+    with pytest.raises(DeviceUnavailableError, match="unknown device 'gpu'"):
+        choose_device("gpu")
+    assert choose_device(None) == torch.device("cpu")

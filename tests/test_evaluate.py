@@ -121,3 +121,36 @@ def test_eval_command_explains_missing_weights(tmp_path: Path, capsys: pytest.Ca
     code = main(["eval", "--model", "fcn8s", "--dataset", "folder", "--data", str(tmp_path / "colours"), "--no-progress"])
     assert code == 2
     assert "fcn-sticker weights download fcn8s" in capsys.readouterr().err
+
+
+def _colour_checkpoint(tmp_path: Path, names: tuple[str, ...]) -> Path:
+    spec = get_model_spec("fcn32s")
+    return save_checkpoint(
+        tmp_path / "fcn32s.pt", spec.build(num_classes=len(names), width=1 / 16), arch="fcn32s",
+        classes=ClassSet("other", names), normalization=spec.normalization, provenance={"source": "test"},
+    )
+
+
+def test_eval_command_refuses_a_checkpoint_with_other_class_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_colour_dataset(tmp_path / "colours")
+    checkpoint = _colour_checkpoint(tmp_path, ("background", "red", "blue"))
+    code = main(["eval", "--weights", str(checkpoint), "--dataset", "folder", "--data", str(tmp_path / "colours"),
+                 "--json", str(tmp_path / "r.json"), "--no-progress", "--device", "cpu"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "other classes" in err and "'blue' vs 'green'" in err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_eval_command_without_cuda_says_to_use_the_cpu(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    write_colour_dataset(tmp_path / "colours")
+    code = main(["eval", "--weights", str(_colour_checkpoint(tmp_path, CLASSES)), "--dataset", "folder",
+                 "--data", str(tmp_path / "colours"), "--no-progress", "--device", "cuda"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no CUDA device is available" in err and "--device cpu" in err

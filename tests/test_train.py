@@ -243,6 +243,47 @@ def test_train_command_explains_a_missing_predecessor(shapes: Path, tmp_path: Pa
     assert "fcn16s starts from a trained fcn32s" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--keep-checkpoints", "0"], "--keep-checkpoints must be at least 1"),
+        (["--val-limit", "0"], "--val-limit must be at least 1"),
+        (["--width", "0"], "--width must be above 0 and at most 1"),
+        (["--width", "-0.5"], "--width must be above 0 and at most 1"),
+        (["--width", "1.5"], "--width must be above 0 and at most 1"),
+    ],
+)
+def test_train_command_refuses_bad_numbers(
+    shapes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    code = main(["train", "--arch", "fcn8s", "--init", "scratch", "--dataset", "folder", "--data", str(shapes),
+                 "--out", str(tmp_path / "o"), "--device", "cpu", *options])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_resume_with_zero_iterations_is_a_usage_error(shapes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    train(tiny_config(out, keep_checkpoints=1), folder_dataset(shapes, "tiny"), folder_dataset(shapes, "tinyval"))
+    code = main(["train", "--resume", str(out), "--iterations", "0", "--dataset", "folder", "--data", str(shapes),
+                 "--train-split", "tiny", "--val-split", "tinyval", "--device", "cpu"])
+    assert code == 2
+    assert "--iterations must be at least 1" in capsys.readouterr().err
+
+
+def test_train_command_without_cuda_says_to_use_the_cpu(
+    shapes: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    code = main(["train", "--arch", "fcn8s", "--init", "scratch", "--width", str(TINY), "--dataset", "folder",
+                 "--data", str(shapes), "--train-split", "tiny", "--val-split", "tinyval", "--out", str(tmp_path / "o"),
+                 "--device", "cuda", "--workers", "0", "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no CUDA device is available" in err and "--device cpu" in err and "Traceback" not in err
+
+
 LEARN_WIDTH = 1 / 8
 LEARN_ITERATIONS = 100
 LEARNED_MEAN_IU = 0.45

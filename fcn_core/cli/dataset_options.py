@@ -15,6 +15,8 @@ from fcn_core.data import (
     SegmentationDataset,
     open_dataset,
 )
+from fcn_core.distributed import DeviceUnavailableError
+from fcn_core.models.registry import UnknownModelError
 from fcn_core.train import TrainingError
 from fcn_core.weight_errors import WeightsError
 
@@ -74,10 +76,12 @@ def handles_training_errors(run: Callable[[argparse.Namespace], int]) -> Callabl
         except DatasetError as exc:
             error(str(exc))
             return EXIT_FAILED
-        except (UsageError, WeightsError, TrainingError, FileNotFoundError, FileExistsError) as exc:
+        except (
+            UsageError, WeightsError, TrainingError, DeviceUnavailableError, FileNotFoundError, FileExistsError
+        ) as exc:
             error(str(exc))
             return EXIT_USAGE
-        except KeyError as exc:  # an unknown model name: the message lists the names that exist
+        except UnknownModelError as exc:  # the message lists the names that exist
             error(str(exc.args[0]) if exc.args else repr(exc))
             return EXIT_USAGE
         except KeyboardInterrupt:

@@ -59,10 +59,17 @@ def _load(args: argparse.Namespace) -> LoadedModel:
     return load_model(model_name, weights)
 
 
+def _brief(names: tuple[str, ...] | list[str], shown: int = 6) -> str:
+    """``a, b, c, … (N)``: enough of a class list to see how two differ, without 150 names."""
+    head = ", ".join(names[:shown])
+    return f"({head}{', …' if len(names) > shown else ''}; {len(names)} classes)"
+
+
 @handles_training_errors
 def run_eval(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    device = choose_device(args.device)
     dataset = open_split(args, args.split, 1)
     loaded = _load(args)
     if loaded.classes.num_classes != dataset.classes.num_classes:
@@ -70,7 +77,14 @@ def run_eval(args: argparse.Namespace) -> int:
             f"{loaded.spec.name} predicts {loaded.classes.num_classes} classes ({loaded.classes.name}) but "
             f"{dataset.name} has {dataset.classes.num_classes}"
         )
-    device = choose_device(args.device)
+    if tuple(loaded.classes.names) != tuple(dataset.classes.names):
+        index, model_name, data_name = next(
+            (i, a, b) for i, (a, b) in enumerate(zip(loaded.classes.names, dataset.classes.names)) if a != b
+        )
+        raise UsageError(
+            f"{loaded.spec.name} predicts other classes than {dataset.name} has: model {_brief(loaded.classes.names)}, "
+            f"dataset {_brief(dataset.classes.names)}; class {index} is {model_name!r} vs {data_name!r}"
+        )
     model = loaded.model.to(device)
     evaluation = evaluate(model, dataset, loaded.normalization, device, limit=args.limit, progress=not args.no_progress)
     print(f"{loaded.spec.name} ({loaded.source}) on {dataset.name}, {evaluation.num_images} images")

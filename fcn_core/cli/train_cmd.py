@@ -131,8 +131,21 @@ def _new_config(args: argparse.Namespace) -> TrainConfig:
     )
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Counts and factors the recipe does not check itself (a resumed run skips make_recipe)."""
+    if args.iterations is not None and args.iterations < 1:
+        raise UsageError(f"--iterations must be at least 1 (got {args.iterations})")
+    if args.keep_checkpoints < 1:
+        raise UsageError(f"--keep-checkpoints must be at least 1 (got {args.keep_checkpoints})")
+    if args.val_limit is not None and args.val_limit < 1:
+        raise UsageError(f"--val-limit must be at least 1 (got {args.val_limit}); leave it out to validate on all images")
+    if not 0.0 < args.width <= 1.0:
+        raise UsageError(f"--width must be above 0 and at most 1 (got {args.width})")
+
+
 @handles_training_errors
 def run_train(args: argparse.Namespace) -> int:
+    _check_numbers(args)
     resume = latest_checkpoint(args.resume) if args.resume else None
     if resume is not None:
         changed = set(_recipe_overrides(args)) - {"iterations"}

@@ -69,12 +69,16 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
+class UnknownModelError(KeyError):
+    """A model name the registry does not know; ``args[0]`` lists the names that exist."""
+
+
 def get_model_spec(name: str) -> ModelSpec:
     """Look up a model by name; the error lists the names that exist."""
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}") from None
+        raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(_REGISTRY)}") from None
 
 
 def model_names() -> list[str]:
