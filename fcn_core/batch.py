@@ -4,7 +4,8 @@ Rules a user can rely on, each tested:
 
 * Nothing is lost when a photo is bad: it is reported with the reason and the batch goes on.
 * Outputs are ``OUTDIR/<stem>.sticker.<fmt>`` (sub-folders mirrored with ``recursive``; when two
-  photos of a folder share a stem, both keep their suffix: ``a.jpg.sticker.png``). Files named
+  photos of a folder share a stem, both keep their suffix: ``a.jpg.sticker.png``; names are made
+  unique, case-insensitively, with a counter as a last resort: ``a.jpg-2.sticker.png``). Files named
   ``*.sticker.png``/``*.sticker.webp`` are stickers, never read as photos, so ``OUTDIR`` may equal
   the input folder and a rerun does not make stickers of stickers.
 * An output that already exists is skipped unless ``overwrite``; an output that would land on an
@@ -142,13 +143,39 @@ def find_photos(input_dir: Path, *, recursive: bool = False, exclude: Path | Non
 
 
 def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path, fmt: str) -> dict[Path, Path]:
-    """Map each photo to its sticker path (see the module doc for the naming rule)."""
-    stems = Counter((photo.parent, photo.stem.lower()) for photo in photos)
-    plan = {}
-    for photo in photos:
-        name = photo.stem if stems[(photo.parent, photo.stem.lower())] == 1 else photo.name
-        plan[photo] = output_dir / photo.parent.relative_to(input_dir) / f"{name}{STICKER_SUFFIX}.{fmt}"
-    return plan
+    """Map each photo to its own sticker path (see the module doc for the naming rule).
+
+    Names are unique within an output folder, compared case-insensitively (``a.jpg``, ``a.png``
+    and ``a.jpg.png`` give ``a.jpg``, ``a.png`` and ``a.jpg.png`` stickers, never one name for two
+    photos), and depend only on the set of photos, so a rerun maps each photo to the same file.
+    """
+    photos = sorted(photos)
+    # 0: the stem; 1: the full file name; n >= 2: the full file name and "-n".
+    levels = dict.fromkeys(photos, 0)
+
+    def name(photo: Path) -> str:
+        level = levels[photo]
+        return photo.stem if level == 0 else photo.name if level == 1 else f"{photo.name}-{level}"
+
+    while True:
+        groups: dict[tuple[Path, str], list[Path]] = {}
+        for photo in photos:
+            groups.setdefault((photo.parent, name(photo).lower()), []).append(photo)
+        collisions = [group for group in groups.values() if len(group) > 1]
+        if not collisions:
+            break
+        for group in collisions:
+            if any(levels[photo] == 0 for photo in group):
+                for photo in group:  # photos sharing a stem all keep their suffix
+                    if levels[photo] == 0:
+                        levels[photo] = 1
+            else:
+                for photo in group[1:]:  # the first (in path order) keeps its name
+                    levels[photo] += 1
+    return {
+        photo: output_dir / photo.parent.relative_to(input_dir) / f"{name(photo)}{STICKER_SUFFIX}.{fmt}"
+        for photo in photos
+    }
 
 
 def _check_classes(segmenter: SegmenterLike, request: StickerRequest) -> None:
@@ -218,7 +245,8 @@ def run_batch(
     def record(item: BatchItem) -> None:
         report.items.append(item)
         if item.status == "failed":
-            logger.warning("%s: %s", item.source, item.reason)
+            # INFO, not WARNING: the caller reports failures (the CLI prints one line for each).
+            logger.info("%s: %s", item.source, item.reason)
         if progress is not None:
             progress(len(report.items), report.found, item.source)
 

@@ -18,9 +18,11 @@ Decisions a user would notice:
 - **CMYK** uses Pillow's conversion (inverted Adobe CMYK handled by the decoder); embedded ICC
   profiles are not applied.
 - **Animated GIF/WebP/APNG and multi-page TIFF**: the first frame.
-- **Huge photos** are reduced while decoding, so memory stays bounded: JPEGs through
-  ``Image.draft`` (the decoder's DCT scaling, 1/2–1/8), other formats by ``Image.reduce`` right
-  after decoding. ``Photo.original_size`` keeps the full size.
+- **Huge photos**: only JPEG is decoded at reduced size (``Image.draft``, the decoder's DCT
+  scaling, 1/2–1/8), so its memory stays small. Every other format (PNG, WebP, TIFF, HEIC…) is
+  decoded in full and then reduced (``Image.reduce``), so its peak memory is that of the full
+  picture, bounded only by the pixel cap below (~179 MP, about 537 MB as RGB).
+  ``Photo.original_size`` keeps the full size.
 - **Decompression bombs**: a photo over ``max_pixels`` (default ``MAX_PHOTO_PIXELS``, ~179 MP) is
   refused from its header, before any pixel is decoded. The check is ours and does not read or
   change the process-wide ``Image.MAX_IMAGE_PIXELS``; Pillow's own check still runs inside

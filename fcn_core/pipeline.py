@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+import numpy as np
+
 from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
-from fcn_core.mask import AUTO, MaskCleanup, resolve_classes
+from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup, empty_mask_error, found_classes_text, resolve_classes
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker, StickerStyle, make_sticker_from_patch
@@ -67,15 +69,33 @@ def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerR
     Raises ``mask.EmptyMaskError`` when the chosen classes cover no pixel.
     """
     class_ids = resolve_classes(seg, request.classes)
+    raw = seg
     if request.crf is not None:
         seg = refine_crf(seg, request.crf, mode=request.crf_mode, target_classes=class_ids)
     if seg.photo_size != photo.size:
         raise ValueError(f"segmentation of a {seg.photo_size} photo given with a {photo.size} photo")
-    patch = sticker_mask(seg, class_ids, request.cleanup, request.style)
     class_names = [seg.classes.names[class_id] for class_id in class_ids]
+    try:
+        patch = sticker_mask(seg, class_ids, request.cleanup, request.style)
+    except EmptyMaskError as error:
+        if seg is raw:
+            raise
+        # The error's shares are the CRF's; the user needs the network's own, and what the CRF did.
+        if not _network_found_any(raw, class_ids):
+            raise empty_mask_error(raw, class_ids) from error
+        advice = "try without --crf" + (" or with --crf-mode full" if request.crf_mode != "full" else "")
+        raise EmptyMaskError(
+            f"after the CRF ({request.crf}, {request.crf_mode}) nothing of {' + '.join(class_names)} is left; "
+            f"the network itself found: {found_classes_text(raw)}; {advice}"
+        ) from error
     sticker = make_sticker_from_patch(photo, patch, request.style, class_names=class_names)
     logger.info("sticker of %s from %s", "+".join(sticker.class_names), photo.path or "an in-memory photo")
     return sticker, seg
+
+
+def _network_found_any(seg: Segmentation, class_ids: Sequence[int]) -> bool:
+    """Whether the chosen classes win any pixel of the (unrefined) segmentation."""
+    return bool(np.isin(seg.labels, class_ids).any())
 
 
 def photo_to_sticker(segmenter: SegmenterLike, photo: Photo, request: StickerRequest) -> tuple[Sticker, Segmentation]:

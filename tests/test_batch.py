@@ -170,6 +170,33 @@ def test_same_stem_keeps_the_suffix(tmp_path: Path) -> None:
     }
 
 
+def test_output_names_are_unique_and_stable(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    for name in ("a.jpg", "a.png", "a.jpg.png", "b.jpg", "b.jpg.jpg", "b.jpg.jpg.png"):
+        write_photo(folder / name)
+    out = tmp_path / "out"
+    plan = plan_outputs(find_photos(folder), folder, out, "png")
+    names = {src.name: dst.name for src, dst in plan.items()}
+    assert names["a.jpg"] == "a.jpg.sticker.png" and names["a.png"] == "a.png.sticker.png"
+    assert names["a.jpg.png"] == "a.jpg.png.sticker.png"
+    assert len({name.lower() for name in names.values()}) == len(names)
+    assert plan_outputs(list(reversed(find_photos(folder))), folder, out, "png") == plan
+
+    report = run_batch(DiscSegmenter(), folder, out, REQUEST)
+    assert (report.made, report.skipped, report.failed) == (6, 0, 0)
+    rerun = run_batch(DiscSegmenter(), folder, out, REQUEST)
+    assert (rerun.made, rerun.skipped, rerun.failed) == (0, 6, 0)
+    assert {item.source.name: item.output.name for item in rerun.items} == names
+
+
+def test_case_and_counter_collisions(tmp_path: Path) -> None:
+    # Photos that differ only in case (possible on case-sensitive file systems) get a counter.
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    photos = [folder / "A.jpg", folder / "a.jpg", folder / "a.JPG"]
+    names = {src.name: dst.name for src, dst in plan_outputs(photos, folder, out, "png").items()}
+    assert names == {"A.jpg": "A.jpg.sticker.png", "a.JPG": "a.JPG-2.sticker.png", "a.jpg": "a.jpg-3.sticker.png"}
+
+
 def test_recursive_mirrors_folders_and_skips_its_own_output(tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     write_photo(folder / "top.jpg")

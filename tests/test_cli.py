@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -197,6 +198,24 @@ def test_batch_reports_failures_and_continues_on_rerun(stub, tmp_path: Path, cap
     assert main(["batch", str(folder), "-o", str(out), "--report", str(custom)]) == 1
     assert "0 made, 4 skipped, 2 failed" in capsys.readouterr().out
     assert json.loads(custom.read_text(encoding="utf-8"))["skipped"] == 4
+
+
+def test_batch_names_each_failure_once(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # What the CLI shows by default: WARNING and up on stderr (pytest's own log handlers keep
+    # main()'s logging.basicConfig from adding this one, so the test adds it).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    try:
+        folder = tmp_path / "photos"
+        make_photo_folder(folder, good=1, broken=["text.jpg"])
+        assert main(["batch", str(folder), "-o", str(tmp_path / "out")]) == 1
+    finally:
+        logging.getLogger().removeHandler(handler)
+    err = capsys.readouterr().err
+    assert err.count("not an image") == 1
+    assert f"failed: {folder / 'text.jpg'}: not an image" in err
+    assert "WARNING" not in err
 
 
 def test_batch_all_good_exits_zero(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,8 @@ from cli_helpers import DOG, PERSON, DiscSegmenter, photo_pixels
 
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.crf import refine_crf
-from fcn_core.mask import EmptyMaskError, MaskCleanup, select_mask
+from fcn_core import pipeline
+from fcn_core.mask import EmptyMaskError, MaskCleanup, found_classes_text, select_mask
 from fcn_core.models import FCN8s, get_model_spec
 from fcn_core.normalization import CAFFE_BGR
 from fcn_core.photo import photo_from_array
@@ -78,6 +79,45 @@ def test_classes_by_index_and_several(photo) -> None:
 def test_missing_class_names_what_was_found(photo) -> None:
     with pytest.raises(EmptyMaskError, match=r"dog.*person"):
         photo_to_sticker(DiscSegmenter(), photo, StickerRequest(classes=("dog",)))
+
+
+@pytest.mark.parametrize("mode", ["binary", "full"])
+def test_class_removed_by_the_crf_names_the_crf_and_the_networks_shares(
+    photo, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The network found a little dog; the CRF removed it. The message must say so, with the
+    network's shares, not the CRF's (which have no dog)."""
+    raw = DiscSegmenter().segment(photo)
+    probabilities = raw.probabilities.copy()
+    probabilities[DOG, :3, :3] = 0.95  # a weak dog in a corner
+    probabilities /= probabilities.sum(axis=0, keepdims=True)
+    weak_dog = raw.with_probabilities(probabilities, "")
+
+    class Stub(DiscSegmenter):
+        def segment(self, photo):
+            return weak_dog
+
+    def crf_without_dog(seg, preset, *, mode, target_classes):
+        refined = seg.probabilities.copy()
+        refined[DOG] = 0.0
+        return seg.with_probabilities(refined / refined.sum(axis=0, keepdims=True), f"crf:{preset}:{mode}")
+
+    monkeypatch.setattr(pipeline, "refine_crf", crf_without_dog)
+    with pytest.raises(EmptyMaskError) as error:
+        photo_to_sticker(Stub(), photo, StickerRequest(classes=("dog",), crf="deeplab", crf_mode=mode))
+    message = str(error.value)
+    assert message.startswith(f"after the CRF (deeplab, {mode}) nothing of dog is left; the network itself found: ")
+    assert found_classes_text(weak_dog) in message and "dog" in found_classes_text(weak_dog)
+    assert "try without --crf" in message
+    assert ("--crf-mode full" in message) == (mode == "binary")
+
+
+def test_class_the_network_never_found_is_not_blamed_on_the_crf(photo) -> None:
+    with pytest.raises(EmptyMaskError) as error:
+        photo_to_sticker(DiscSegmenter(), photo, StickerRequest(classes=("dog",), crf="deeplab"))
+    message = str(error.value)
+    assert message.startswith("no pixel of dog in this photo; the network found: ")
+    assert found_classes_text(DiscSegmenter().segment(photo)) in message
 
 
 def test_only_background_is_an_empty_mask_for_auto(photo) -> None:

@@ -87,3 +87,25 @@ def test_import_of_wrong_file_exits_nonzero(tmp_path: Path, capsys: pytest.Captu
     assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 1
     assert "load it with --model fcn16s" in capsys.readouterr().err
     assert not imported_checkpoint_path("fcn8s").exists()
+
+
+def test_download_without_published_checksum_prints_sha256_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = _state_file(tmp_path / "served16.pth", FCN16s).read_bytes()
+    with local_http_server() as server:
+        server.routes["/fcn16s.pth"] = Route(body)
+        source = WeightSource("pytorch-fcn", server.url("/fcn16s.pth"), "fcn16s_test.pth", "pytorch-fcn",
+                              CAFFE_BGR, "test copy without checksum")
+        monkeypatch.setitem(registry._REGISTRY, "fcn16s", dataclasses.replace(get_model_spec("fcn16s"), weight_sources=(source,)))
+        assert main(["weights", "download", "fcn16s"]) == 0
+    captured = capsys.readouterr()
+    digest = hashlib.sha256(body).hexdigest()
+    assert (captured.out + captured.err).count(digest) == 1
+    assert f"no checksum is published for fcn16s_test.pth ({source.url}); its sha256 is {digest}" in captured.out
+    assert "keep it to check later copies" in captured.out
+
+
+def test_download_with_published_checksum_prints_no_sha256(served: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["weights", "download", "fcn8s"]) == 0
+    assert "no checksum is published" not in capsys.readouterr().out

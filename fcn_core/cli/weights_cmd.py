@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from fcn_core.models import all_model_specs, model_names
+from fcn_core.models import WeightSource, all_model_specs, get_model_spec, model_names
 from fcn_core.weights import (
     WeightsError,
     cache_dir,
@@ -16,6 +17,7 @@ from fcn_core.weights import (
     download_weights,
     import_weights,
     imported_checkpoint_path,
+    source_path,
 )
 
 EPILOG = """examples:
@@ -106,7 +108,34 @@ def run_download(args: argparse.Namespace) -> int:
         return 1
     bar.close()
     print(f"{args.model}: weights at {path} ({_size(path)})")
+    source = _source_of(args.model, path)
+    if source is not None and not _has_checksum(source):
+        print(unverified_checksum_message(source, _sha256(path)))
     return 0
+
+
+def _source_of(model_name: str, path: Path) -> WeightSource | None:
+    return next((s for s in get_model_spec(model_name).weight_sources if source_path(s) == path), None)
+
+
+def _has_checksum(source: WeightSource) -> bool:
+    return any(value is not None for value in (source.sha256, source.sha256_prefix, source.md5))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def unverified_checksum_message(source: WeightSource, sha256: str) -> str:
+    """What to tell the user after fetching a file whose source publishes no checksum."""
+    return (
+        f"no checksum is published for {source.filename} ({source.url}); its sha256 is {sha256}, "
+        "keep it to check later copies"
+    )
 
 
 def run_import(args: argparse.Namespace) -> int:
