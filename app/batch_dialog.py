@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from app.batch_process import BatchJob
 from app.document import Document
 from app.errors import Explanation, explain, show_explanation
+from app.form_rows import side_by_side
 from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_panel import CRF_PRESET_LABELS
@@ -136,9 +137,9 @@ class BatchDialog(QDialog):
         form.addRow("Photos from", self.input)
         form.addRow("Stickers to", self.output)
         form.addRow("Cut out", self.class_choice)
-        form.addRow("Edges", self._row(self.crf_check, self.crf_preset))
-        form.addRow("Format", self._row(self.format))
-        form.addRow("", self._row(self.recursive, self.overwrite))
+        form.addRow("Edges", side_by_side(self.crf_check, self.crf_preset, stretch_after=True))
+        form.addRow("Format", side_by_side(self.format, stretch_after=True))
+        form.addRow("", side_by_side(self.recursive, self.overwrite, stretch_after=True))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.progress)
@@ -150,16 +151,6 @@ class BatchDialog(QDialog):
         service.batchProgress.connect(self._on_progress)
         service.batchFinished.connect(self._on_finished)
         service.batchFailed.connect(self._on_failed)
-
-    @staticmethod
-    def _row(*widgets: QWidget) -> QWidget:
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in widgets:
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        return row
 
     def request(self) -> StickerRequest:
         """The pipeline request: the dialog's choices plus the main window's sticker style."""

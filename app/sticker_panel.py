@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.document import Document
+from app.form_rows import side_by_side
 from app.imaging import checkerboard, on_checkerboard, qimage_from_array, swatch
 from app.settings import OUTPUT_FORMATS
 from fcn_core.crf import CRF_PRESETS
@@ -122,13 +122,13 @@ class StickerPanel(QWidget):
 
         self.style_group = QGroupBox("Options")
         form = QFormLayout(self.style_group)
-        form.addRow("Edges", self._pair(self.crf_check, self.crf_preset))
-        form.addRow("Contour", self._pair(self.contour_width, self.contour_color))
-        form.addRow("Stroke", self._pair(self.stroke_width, self.stroke_color))
+        form.addRow("Edges", side_by_side(self.crf_check, self.crf_preset))
+        form.addRow("Contour", side_by_side(self.contour_width, self.contour_color))
+        form.addRow("Stroke", side_by_side(self.stroke_width, self.stroke_color))
         form.addRow("Shadow", self.shadow)
         form.addRow("Clean-up", self.remove_specks)
         form.addRow("", self.fill_holes)
-        form.addRow("Format", self._pair(self.format, self.target))
+        form.addRow("Format", side_by_side(self.format, self.target))
 
     def _build_preview(self) -> None:
         self.preview = QLabel()
@@ -151,15 +151,6 @@ class StickerPanel(QWidget):
         spin.setSuffix(" px")
         spin.setToolTip(tip)
         return spin
-
-    @staticmethod
-    def _pair(*widgets: QWidget) -> QWidget:
-        row = QWidget()
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in widgets:
-            layout.addWidget(widget)
-        return row
 
     # document <-> widgets ---------------------------------------------------------------------
     def _set_style(self, **changes: object) -> None:
