@@ -3,9 +3,12 @@ The stand-ins (stub segmenter, photos) are in ``gui_stubs``, re-exported here.""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
@@ -67,3 +70,18 @@ def disc_centre(path_size: tuple[int, int]) -> tuple[float, float]:
     """Photo ``(x, y)`` of the person disc's centre for a photo of ``(height, width)``."""
     centre_row, centre_col, _ = disc_geometry(*path_size)
     return centre_col, centre_row
+
+
+@contextmanager
+def event_loop_ticks(interval_ms: int = 10) -> Iterator[list[float]]:
+    """Record when a ``interval_ms`` QTimer on the GUI thread fires while the block runs: gaps
+    between the ticks are how long the event loop stalled."""
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    try:
+        yield ticks
+    finally:
+        timer.stop()

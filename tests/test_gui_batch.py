@@ -3,15 +3,13 @@ a per-file result list (failures with their reasons) and a clean stop."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from gui_helpers import DialogRecorder, StubFactory, ready_window, temp_settings, write_photo
+from gui_helpers import DialogRecorder, StubFactory, event_loop_ticks, ready_window, temp_settings, write_photo
 
 
 def make_folder(folder: Path, count: int, broken: bool, size: tuple[int, int] = (120, 160)) -> list[Path]:
@@ -45,16 +43,9 @@ def test_batch_makes_a_sticker_per_photo_and_lists_the_failure(qtbot, tmp_path):
     dialog.input.edit.setText(str(input_dir))
     dialog.output.edit.setText(str(output_dir))
     dialog.crf_check.setChecked(True)
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    try:
+    with event_loop_ticks() as ticks:
         with qtbot.waitSignal(dialog.finishedReport, timeout=30_000) as finished:
             dialog.start_button.click()
-    finally:
-        timer.stop()
     assert np.diff(ticks).max() < 0.1
     report = finished.args[0]
     assert (report.made, report.skipped, report.failed) == (3, 0, 1)

@@ -3,16 +3,14 @@ and the real ``Segmenter`` (a tiny random-weight FCN-8s) works through the same 
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import torch
-from PySide6.QtCore import QTimer
 
 from app.segmenter_factory import ModelRequest
 from fcn_core.segmenter import Segmenter
 from fcn_core.weights import random_model
-from gui_helpers import StubFactory, open_and_wait, ready_window, temp_settings, write_photo
+from gui_helpers import StubFactory, event_loop_ticks, open_and_wait, ready_window, temp_settings, write_photo
 
 MAX_STALL_S = 0.1
 
@@ -43,18 +41,11 @@ def test_event_loop_never_stalls_while_the_worker_segments(qtbot, tmp_path):
     factory = StubFactory(delay=1.0)
     window = ready_window(qtbot, temp_settings(tmp_path), factory)
     photo = write_photo(tmp_path / "slow.png")
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    try:
+    with event_loop_ticks() as ticks:
         with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
             window.open_photo(photo)
             window.resize(900, 700)
         qtbot.waitUntil(lambda: window.builder.sticker is not None, timeout=5_000)
-    finally:
-        timer.stop()
     [(begin, end)] = factory.segmenter.busy
     assert ticks[0] < begin + MAX_STALL_S and ticks[-1] > end  # the timer ran during the whole slow call
     gaps = np.diff(ticks)
@@ -85,16 +76,9 @@ def test_event_loop_never_stalls_while_the_crf_runs(qtbot, tmp_path):
     the window for hundreds of milliseconds (see app/crf_process.py)."""
     window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
     open_and_wait(qtbot, window, write_photo(tmp_path / "large.png", (384, 512)))
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start()
-    try:
+    with event_loop_ticks() as ticks:
         with qtbot.waitSignal(window.service.refined, timeout=20_000):
             window.sticker_panel.crf_check.click()
-    finally:
-        timer.stop()
     gaps = np.diff(ticks)
     assert len(ticks) > 2
     assert gaps.max() < MAX_STALL_S, f"the event loop stalled for {gaps.max() * 1000:.0f} ms"
