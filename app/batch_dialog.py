@@ -45,7 +45,7 @@ from fcn_core.classes import ClassSet
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import AUTO
 from fcn_core.pipeline import StickerRequest
-from fcn_core.sticker_io import TARGETS
+from fcn_core.save import TARGETS
 
 STATUS_TEXT = {"made": "Made", "skipped": "Skipped", "failed": "Failed"}
 

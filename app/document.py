@@ -19,7 +19,7 @@ from fcn_core.mask import MaskCleanup
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import StickerStyle
-from fcn_core.sticker_io import TARGETS
+from fcn_core.save import TARGETS
 
 
 class ViewMode(str, Enum):

@@ -41,9 +41,9 @@ SegmenterFactory = Callable[[ModelRequest, ProgressCallback, Callable[[], bool]]
 def default_segmenter_factory(
     request: ModelRequest, progress: ProgressCallback, cancel: Callable[[], bool]
 ) -> AppSegmenter:
-    """Real weights through ``fcn_core.weights.load_model``: never random weights in the product."""
+    """Real weights through ``fcn_core.weights.store.load_model``: never random weights in the product."""
     from fcn_core.segmenter import Segmenter
-    from fcn_core.weights import load_model
+    from fcn_core.weights.store import load_model
 
     loaded = load_model(
         request.name, request.weights, allow_download=request.allow_download, progress=progress, cancel=cancel

@@ -19,7 +19,7 @@ from fcn_core.photo import Photo
 from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker
-from fcn_core.sticker_io import save_sticker
+from fcn_core.save import save_sticker
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ class StickerBuilder(QObject):
         self._pool.setMaxThreadCount(1)
         self._generation = 0
         self.sticker: Sticker | None = None
-        self.building = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -69,13 +68,11 @@ class StickerBuilder(QObject):
         """The state changed: the current sticker is outdated; build a new one soon."""
         self._generation += 1
         self.sticker = None
-        self.building = self.request() is not None
         self._timer.start()
 
     def _start_build(self) -> None:
         request = self.request()
         if request is None:
-            self.building = False
             self.built.emit(None)
             return
         generation = self._generation
@@ -97,7 +94,6 @@ class StickerBuilder(QObject):
     def _on_build_done(self, generation: int, sticker: Sticker | None, exc: Exception | None) -> None:
         if generation != self._generation:
             return
-        self.building = False
         if exc is not None:
             logger.info("sticker preview failed: %s", exc)
             self.buildFailed.emit(exc)

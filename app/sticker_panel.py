@@ -32,7 +32,7 @@ from app.settings import OUTPUT_FORMATS
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import MaskCleanup
 from fcn_core.sticker import Sticker
-from fcn_core.sticker_io import TARGETS
+from fcn_core.save import TARGETS
 
 PREVIEW_SIDE = 208
 SPECK_FRACTION = 0.05

@@ -4,7 +4,7 @@ Both nets are full-width FCN-8s with the same random weights (fixed seed, 21 cla
 same inputs in the same run, timed alternately so that load from other processes hits both:
 
 - plain: ``bench/plain_fcn8s.py`` — NCHW, ``torch.no_grad``, nothing fused, the reference port's way;
-- ours: ``fcn_core.models.fast_inference.optimize_for_inference`` fed channels-last inputs under
+- ours: ``fcn_core.models.cpu.fast_inference.optimize_for_inference`` fed channels-last inputs under
   ``torch.inference_mode``, as the segmenter runs it (plus the segmenter's autocast on CUDA).
 
 For each size it prints the median of ``--runs`` timed calls after ``--warmup`` untimed ones, with
@@ -32,8 +32,8 @@ import torch
 from plain_fcn8s import PlainFCN8s
 from torch import nn
 
-from fcn_core.models import FCN8s
-from fcn_core.models.fast_inference import optimize_for_inference
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.models.cpu.fast_inference import optimize_for_inference
 
 NUM_CLASSES = 21
 DEFAULT_SIZES = ("500x375", "512x512", "1024x768")

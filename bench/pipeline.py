@@ -45,14 +45,15 @@ from scipy import ndimage
 from fcn_core.batch import run_batch
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.crf import refine_crf
-from fcn_core.models import FCN8s, get_model_spec
-from fcn_core.normalization import CAFFE_BGR
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.photo import Photo, load_photo
 from fcn_core.pipeline import StickerRequest, photo_to_sticker, sticker_from_segmentation
 from fcn_core.segmentation import Segmentation
 from fcn_core.segmenter import Segmenter
-from fcn_core.sticker_io import save_sticker
-from fcn_core.weights import LoadedModel
+from fcn_core.save import save_sticker
+from fcn_core.weights.store import LoadedModel
 
 PERSON = VOC_CLASSES.index_of("person")
 SIZES = {"500×375": (375, 500), "4000×3000 (12 MP)": (3000, 4000)}

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from fcn_core.models import FCN8s
-from fcn_core.normalization import CAFFE_BGR
-from fcn_core.recipes import Recipe, make_recipe
-from fcn_core.train_step import make_optimizer, training_step
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.training.recipes import Recipe, make_recipe
+from fcn_core.training.step import make_optimizer, training_step
 
 NUM_CLASSES = 21
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from fcn_core.mask import AUTO, EmptyMaskError
 from fcn_core.photo import IMAGE_SUFFIXES, Photo, PhotoError, load_photo
 from fcn_core.pipeline import STICKER_SUFFIX, SegmenterLike, StickerRequest, is_sticker_file, same_file, sticker_from_segmentation
-from fcn_core.sticker_io import StickerSaveError, save_sticker
+from fcn_core.save import StickerSaveError, save_sticker
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The ``segment`` command writes these and the GUI shows them. Everything here works at the
 photo's resolution, which for a 12-MP photo means a ``C×H×W`` float array of about 1 GB if the
 probabilities were upsampled in one go; :func:`iter_upsampled` therefore upsamples in horizontal
-strips (bilinear, exactly what ``Segmentation.probabilities_at`` computes) so memory stays bounded
+strips (bilinear, the same values as torch's ``F.interpolate(mode="bilinear", align_corners=False)``) so memory stays bounded
 by ``max_strip_bytes`` whatever the photo size.
 """
 

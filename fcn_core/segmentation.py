@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from fcn_core.classes import ClassSet
 
@@ -56,14 +54,6 @@ class Segmentation:
         total = counts.sum()
         present = [(index, count / total) for index, count in enumerate(counts) if count > 0]
         return dict(sorted(present, key=lambda item: item[1], reverse=True))
-
-    def probabilities_at(self, size: tuple[int, int]) -> np.ndarray:
-        """Probabilities bilinearly resized to ``size = (height, width)``."""
-        if tuple(size) == self.working_size:
-            return self.probabilities
-        tensor = torch.from_numpy(self.probabilities.copy())[None]  # copy: torch wants a writable array
-        resized = F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)
-        return resized[0].numpy()
 
     def with_probabilities(self, probabilities: np.ndarray, refined_by: str) -> Segmentation:
         """A copy with new probabilities (same image, classes, model), e.g. after the CRF."""

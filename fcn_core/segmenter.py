@@ -25,10 +25,10 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from fcn_core.models.fast_inference import optimize_for_inference
+from fcn_core.models.cpu.fast_inference import optimize_for_inference
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
-from fcn_core.weights import LoadedModel, ProgressCallback, load_model
+from fcn_core.weights.store import LoadedModel, ProgressCallback, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class Segmenter:
         device: str | torch.device | None = None,
         max_side: int = DEFAULT_MAX_SIDE,
     ) -> Segmenter:
-        """Load ``model_name``'s weights (see ``fcn_core.weights.load_model``) and wrap them."""
+        """Load ``model_name``'s weights (see ``fcn_core.weights.store.load_model``) and wrap them."""
         loaded = load_model(model_name, weights, allow_download=allow_download, progress=progress)
         return cls(loaded, device=device, max_side=max_side)
 

@@ -43,3 +43,25 @@ def ellipse(size: tuple[int, int], centre: tuple[float, float], radii: tuple[flo
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / (a | b).sum())
+
+
+def torch_bilinear(probabilities: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The reference upsampling the library's own strip upsampler must match: torch's bilinear
+    ``F.interpolate`` (``align_corners=False``) of ``C×h×w`` probabilities to ``size``."""
+    import torch
+    import torch.nn.functional as F
+
+    if tuple(size) == probabilities.shape[1:]:
+        return probabilities
+    tensor = torch.from_numpy(probabilities.copy())[None]  # copy: torch wants a writable array
+    return F.interpolate(tensor, size=tuple(size), mode="bilinear", align_corners=False)[0].numpy()
+
+
+def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """``confusion_counts`` for numpy arrays, as an int64 ``num_classes × num_classes`` array."""
+    import torch
+
+    from fcn_core.training.metrics import confusion_counts
+
+    counts = confusion_counts(torch.from_numpy(np.asarray(labels)), torch.from_numpy(np.asarray(predictions)), num_classes)
+    return counts.numpy().astype(np.int64)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_helpers import BROKEN_PHOTOS, DiscSegmenter, file_digests, make_photo_folder, stray_files, write_photo
+from tests.cli_helpers import BROKEN_PHOTOS, DiscSegmenter, file_digests, make_photo_folder, stray_files, write_photo
 from PIL import Image
 
 from fcn_core.batch import BatchError, find_photos, plan_outputs, run_batch

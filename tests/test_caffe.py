@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_core import caffe
-from fcn_core.caffe import CaffeFormatError, parse_caffemodel, read_caffemodel
-from fcn_core.models import FCN8s, FCN8sAtOnce, FCN16s
-from fcn_core.weight_errors import WeightsError
-from fcn_core.weights import load_weights_file
+from fcn_core.weights import caffe
+from fcn_core.weights.caffe import CaffeFormatError, parse_caffemodel, read_caffemodel
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s
+from fcn_core.weights.errors import WeightsError
+from fcn_core.weights.store import load_weights_file
 from tests.weights_helpers import (
     blob_proto,
     caffemodel_from_state_dict,

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_core.checkpoint import load_checkpoint, load_state_dict_checked, safe_torch_load, save_checkpoint
+from fcn_core.weights.checkpoint import load_checkpoint, load_state_dict_checked, safe_torch_load, save_checkpoint
 from fcn_core.classes import VOC_CLASSES, ClassSet
-from fcn_core.models import FCN8s
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB
-from fcn_core.weight_errors import WeightsError
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.weights.errors import WeightsError
 
 WIDTH = 1 / 16
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import BROKEN_PHOTOS, PERSON, DiscSegmenter, file_digests, make_photo_folder, stray_files, tiny_checkpoint, write_photo
+from tests.cli_helpers import BROKEN_PHOTOS, PERSON, DiscSegmenter, file_digests, make_photo_folder, stray_files, tiny_checkpoint, write_photo
 from PIL import Image
 
 from fcn_core.cli import common, main
 from fcn_core.overlay import labels_at
 from fcn_core.photo import load_photo
 from fcn_core.segmenter import Segmenter
-from fcn_core.weights import load_model
+from fcn_core.weights.store import load_model
 
 COMMANDS = ("make", "batch", "segment", "classes")
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import ndimage
 
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET, CRFParams, crf_kernels_for, refine_crf
-from sticker_helpers import ellipse, iou, make_segmentation
+from tests.sticker_helpers import ellipse, iou, make_segmentation
 
 SIZE = (48, 64)
 TARGETS = (8, 12)  # cat + dog: binary mode merges them, write-back must split them again

@@ -10,7 +10,7 @@ from PIL import Image
 from scipy.io import savemat
 
 from fcn_core.classes import ADE20K_CLASSES, VOC_CLASSES, voc_colormap
-from fcn_core.data import (
+from fcn_core.training.data import (
     DatasetError,
     ade20k_dataset,
     folder_dataset,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 import torch.multiprocessing as mp
-from train_helpers import ddp_worker, free_port, write_synthetic_folder
+from tests.train_helpers import ddp_worker, free_port, write_synthetic_folder
 
-from fcn_core.checkpoint import load_checkpoint
-from fcn_core.train_log import read_log
+from fcn_core.weights.checkpoint import load_checkpoint
+from fcn_core.training.log import read_log
 
 WORLD_SIZE = 2
 
@@ -38,7 +38,7 @@ def test_two_ranks_end_with_identical_weights_and_rank0_writes(tmp_path: Path) -
 
 
 def test_choose_device_explains_a_missing_or_unknown_device(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fcn_core.distributed import DeviceUnavailableError, choose_device
+    from fcn_core.training.distributed import DeviceUnavailableError, choose_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(DeviceUnavailableError, match="no CUDA device is available; use --device cpu"):

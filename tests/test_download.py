@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fcn_core import download
-from fcn_core.download import DownloadCancelled, DownloadError, download_file
+from fcn_core.weights import download
+from fcn_core.weights.download import DownloadCancelled, DownloadError, download_file
 from tests.weights_helpers import LocalServer, Route, local_http_server, unused_port
 
 BODY = bytes(range(256)) * 40  # 10 240 bytes
@@ -124,6 +124,6 @@ def test_missing_file_url_is_a_download_error(tmp_path: Path) -> None:
 
 
 def test_unchecked_download_logs_its_sha256(server: LocalServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="fcn_core.download"):
+    with caplog.at_level(logging.WARNING, logger="fcn_core.weights.download"):
         download_file(server.url("/weights.bin"), tmp_path / "w.bin")
     assert f"sha256 {SHA256}" in caplog.text and "no published checksum" in caplog.text

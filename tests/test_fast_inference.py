@@ -11,9 +11,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fcn_core.models import FCN8s, FCN8sAtOnce, FCN16s, FCN32s, get_model_spec
-from fcn_core.models.constant_border import Window
-from fcn_core.models.fast_inference import optimize_for_inference
+from fcn_core.models.registry import get_model_spec
+
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
+from fcn_core.models.cpu.constant_border import Window
+from fcn_core.models.cpu.fast_inference import optimize_for_inference
 
 SMALL = 1 / 16
 CPU = torch.device("cpu")
@@ -139,7 +141,7 @@ def test_pooling_window_sizes_follow_pytorch(ceil_mode: bool) -> None:
 def test_cpu_inference_keeps_freed_memory_in_the_heap() -> None:
     import sys
 
-    from fcn_core.models.allocator import keep_freed_memory
+    from fcn_core.models.cpu.allocator import keep_freed_memory
 
     optimize_for_inference(FCN8s(num_classes=3, width=1 / 16), torch.device("cpu"))
     assert keep_freed_memory() is sys.platform.startswith("linux")

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from gui_helpers import DialogRecorder, StubFactory, event_loop_ticks, ready_window, temp_settings, write_photo
+from tests.gui_helpers import DialogRecorder, StubFactory, event_loop_ticks, ready_window, temp_settings, write_photo
 
 
 def make_folder(folder: Path, count: int, broken: bool, size: tuple[int, int] = (120, 160)) -> list[Path]:

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from child_guard_helpers import middle
+from tests.child_guard_helpers import middle
 
 
 def _alive(pid: int) -> bool:

@@ -7,7 +7,7 @@ import numpy as np
 from app import crf_process
 from fcn_core.crf import refine_crf
 from fcn_core.photo import photo_from_array
-from gui_stubs import PERSON, SOFA, disc_segmentation
+from tests.gui_stubs import PERSON, SOFA, disc_segmentation
 
 
 def make_segmentation(seed: int):

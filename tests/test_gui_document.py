@@ -8,7 +8,7 @@ import pytest
 from app.document import Document, ViewMode
 from fcn_core.crf import refine_crf
 from fcn_core.photo import photo_from_array
-from gui_helpers import PERSON, SOFA, disc_segmentation
+from tests.gui_helpers import PERSON, SOFA, disc_segmentation
 
 
 @pytest.fixture

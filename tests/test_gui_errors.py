@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from gui_helpers import (
+from tests.gui_helpers import (
     DialogRecorder,
     StubFactory,
     StubSegmenter,
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 import app.model_control as model_control
 from app.segmenter_factory import ModelRequest
-from fcn_core.download import DownloadCancelled, DownloadError
-from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.download import DownloadCancelled, DownloadError
+from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QToolBar
 
 from app.document import ViewMode
-from gui_helpers import (
+from tests.gui_helpers import (
     PERSON, PERSON_PROBABILITY, SOFA, StubFactory, click_photo, disc_centre, open_and_wait, ready_window,
     temp_settings, write_photo,
 )

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from app.settings import MAX_RECENT_FILES, AppSettings
 from fcn_core.sticker import StickerStyle
-from gui_helpers import StubFactory, open_and_wait, ready_window, temp_settings, write_photo
+from tests.gui_helpers import StubFactory, open_and_wait, ready_window, temp_settings, write_photo
 
 
 def test_settings_round_trip_through_the_ini_file(tmp_path):

@@ -9,8 +9,8 @@ import torch
 
 from app.segmenter_factory import ModelRequest
 from fcn_core.segmenter import Segmenter
-from fcn_core.weights import random_model
-from gui_helpers import StubFactory, event_loop_ticks, open_and_wait, ready_window, temp_settings, write_photo
+from fcn_core.weights.store import random_model
+from tests.gui_helpers import StubFactory, event_loop_ticks, open_and_wait, ready_window, temp_settings, write_photo
 
 MAX_STALL_S = 0.1
 

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from fcn_core.input_fold import refold_first_conv_
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.training.input_fold import refold_first_conv_
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
 
 
 def test_refolded_conv_gives_the_same_output_on_the_other_normalisation() -> None:
@@ -37,7 +37,7 @@ def test_training_from_vgg16_starts_on_caffe_input(monkeypatch) -> None:
     """The reference learning rates assume 0–255 BGR input, so the VGG16 start is refolded."""
     from torchvision.models import vgg16
 
-    from fcn_core import staging
+    from fcn_core.training import staging
 
     torch.manual_seed(0)
     vgg_state = vgg16(weights=None).state_dict()
@@ -55,8 +55,8 @@ def test_modern_training_from_vgg16_keeps_torchvisions_input(monkeypatch) -> Non
     """The modern recipe's learning rates are for normalised input: no refolding there."""
     from torchvision.models import vgg16
 
-    from fcn_core import staging
-    from fcn_core.recipes import modern_recipe, reference_recipe
+    from fcn_core.training import staging
+    from fcn_core.training.recipes import modern_recipe, reference_recipe
 
     torch.manual_seed(0)
     vgg_state = vgg16(weights=None).state_dict()

@@ -15,7 +15,7 @@ from fcn_core.mask import (
     resolve_classes,
     select_mask,
 )
-from sticker_helpers import make_segmentation, one_hot_probabilities
+from tests.sticker_helpers import make_segmentation, one_hot_probabilities, torch_bilinear
 
 BACKGROUND, CAT, DOG, PERSON = 0, 8, 12, 15
 
@@ -140,7 +140,7 @@ def test_mask_equals_upsampling_every_class(working, size, blocky: bool) -> None
     probabilities = np.exp(logits) / np.exp(logits).sum(axis=0)
     seg = make_segmentation(probabilities.astype(np.float32))
     for chosen in ([CAT], [CAT, DOG, PERSON]):
-        upsampled = seg.probabilities_at(size).astype(np.float64)
+        upsampled = torch_bilinear(seg.probabilities, size).astype(np.float64)
         others = np.delete(upsampled, chosen, axis=0).max(axis=0)
         margin = upsampled[chosen].sum(axis=0) - others
         expected = margin >= 0

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_core.metrics import confusion_counts, confusion_matrix, scores_from_confusion
+from fcn_core.training.metrics import confusion_counts, scores_from_confusion
+from tests.sticker_helpers import confusion_matrix
 
 
 def test_confusion_matrix_counts_rows_as_truth_and_skips_void() -> None:

@@ -20,6 +20,7 @@ from fcn_core.overlay import (
     save_png,
 )
 from fcn_core.segmentation import Segmentation
+from tests.sticker_helpers import torch_bilinear
 
 PERSON = 15
 
@@ -35,7 +36,7 @@ def random_segmentation(working: tuple[int, int], photo: tuple[int, int], seed: 
 @pytest.mark.parametrize("working,photo", [((6, 8), (17, 23)), ((9, 5), (9, 5)), ((4, 7), (3, 2)), ((1, 1), (5, 4))])
 def test_strip_upsampling_equals_torch_bilinear(working: tuple[int, int], photo: tuple[int, int]) -> None:
     seg = random_segmentation(working, photo)
-    expected = seg.probabilities_at(photo)
+    expected = torch_bilinear(seg.probabilities, photo)
     # A strip budget of a few rows forces many strips.
     pieces = list(iter_upsampled(seg.probabilities, photo, max_strip_bytes=4 * 21 * photo[1] * 2))
     assert len(pieces) == -(-photo[0] // 2)

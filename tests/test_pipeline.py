@@ -6,19 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import DOG, PERSON, DiscSegmenter, photo_pixels
+from tests.cli_helpers import DOG, PERSON, DiscSegmenter, photo_pixels
 
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.crf import refine_crf
 from fcn_core import pipeline
 from fcn_core.mask import EmptyMaskError, MaskCleanup, found_classes_text, select_mask
-from fcn_core.models import FCN8s, get_model_spec
-from fcn_core.normalization import CAFFE_BGR
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.photo import photo_from_array
 from fcn_core.pipeline import StickerRequest, class_slug, is_sticker_file, photo_to_sticker, sticker_file_name
 from fcn_core.segmenter import Segmenter
 from fcn_core.sticker import StickerStyle, make_sticker
-from fcn_core.weights import LoadedModel
+from fcn_core.weights.store import LoadedModel
 
 
 @pytest.fixture

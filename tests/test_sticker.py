@@ -9,7 +9,7 @@ from scipy import ndimage
 from fcn_core.mask import EmptyMaskError
 from fcn_core.photo import photo_from_array
 from fcn_core.sticker import Sticker, StickerStyle, make_sticker
-from sticker_helpers import ellipse
+from tests.sticker_helpers import ellipse
 
 PHOTO_SIZE = (120, 200)
 SMALL = StickerStyle(canvas_size=128, margin=8)

@@ -19,7 +19,7 @@ from fcn_core.photo import photo_from_array
 from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
 from fcn_core.sticker import StickerStyle, make_sticker
 from fcn_core.sticker_mask import sticker_mask
-from sticker_helpers import ellipse, make_segmentation
+from tests.sticker_helpers import ellipse, make_segmentation
 
 CAT, DOG = 8, 12
 WORKING = (48, 64)

@@ -11,23 +11,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from train_helpers import small_recipe, write_synthetic_folder
+from tests.train_helpers import small_recipe, write_synthetic_folder
 
-from fcn_core.checkpoint import load_checkpoint, save_checkpoint
+from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import main
-from fcn_core.data import folder_dataset
-from fcn_core.models import FCN8s, FCN16s, FCN32s
+from fcn_core.training.data import folder_dataset
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s, FCN32s
 from fcn_core.models.bilinear import bilinear_kernel_2d
-from fcn_core.normalization import IMAGENET_RGB
-from fcn_core.recipes import make_recipe, reference_recipe
-from fcn_core.run_folder import latest_checkpoint
-from fcn_core.staging import initial_model, transplant
-from fcn_core.train import TrainConfig, resume_config, train
-from fcn_core.train_data import TrainOrder
-from fcn_core.train_log import last_validation, read_log
-from fcn_core.train_step import make_optimizer, segmentation_loss
-from fcn_core.weight_errors import WeightsError
+from fcn_core.models.normalization import IMAGENET_RGB
+from fcn_core.training.recipes import make_recipe, reference_recipe
+from fcn_core.training.run_folder import latest_checkpoint
+from fcn_core.training.staging import initial_model, transplant
+from fcn_core.training.loop import TrainConfig, resume_config, train
+from fcn_core.training.samples import TrainOrder
+from fcn_core.training.log import last_validation, read_log
+from fcn_core.training.step import make_optimizer, segmentation_loss
+from fcn_core.weights.errors import WeightsError
 
 TINY = 1 / 16
 

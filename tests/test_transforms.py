@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB
-from fcn_core.transforms import (
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.training.transforms import (
     Compose,
     RandomCrop,
     RandomHorizontalFlip,

@@ -12,17 +12,18 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import vgg16
 
-from fcn_core import vgg_init
-from fcn_core.models import FCN8s, FCN32s, WeightSource
-from fcn_core.normalization import IMAGENET_RGB
-from fcn_core.vgg_init import (
+from fcn_core.training import vgg_init
+from fcn_core.weights.sources import WeightSource
+from fcn_core.models.vgg_fcn import FCN8s, FCN32s
+from fcn_core.models.normalization import IMAGENET_RGB
+from fcn_core.training.vgg_init import (
     init_from_vgg16,
     load_vgg16_imagenet_state_dict,
     vgg16_conv_names,
     vgg16_imagenet_path,
     vgg16_to_fcn_state_dict,
 )
-from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 from tests.weights_helpers import Route, local_http_server
 
 WIDTH = 1 / 16

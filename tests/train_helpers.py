@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fcn_core.recipes import Recipe, make_recipe
+from fcn_core.training.recipes import Recipe, make_recipe
 
 CLASS_NAMES = ("background", "disc", "square", "triangle")
 CLASS_COLOURS = {1: (210, 50, 50), 2: (50, 190, 70), 3: (60, 90, 220)}
@@ -99,9 +99,9 @@ def ddp_worker(rank: int, world_size: int, port: int, data_root: str, out_dir: s
     """One rank of a 2-process CPU run (what ``torchrun`` would start): train, then save this rank's weights."""
     import torch
 
-    from fcn_core.data import folder_dataset
-    from fcn_core.distributed import shutdown_distributed
-    from fcn_core.train import TrainConfig, Trainer
+    from fcn_core.training.data import folder_dataset
+    from fcn_core.training.distributed import shutdown_distributed
+    from fcn_core.training.loop import TrainConfig, Trainer
 
     torch.set_num_threads(1)
     set_distributed_env(rank, world_size, port)

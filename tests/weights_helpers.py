@@ -1,7 +1,7 @@
 """Test helpers for the weights layer: a tiny protobuf encoder that writes synthetic
 ``.caffemodel`` files byte by byte, and a local HTTP server that serves (or breaks) files.
 
-The encoder is written independently of ``fcn_core.caffe`` (from the protobuf encoding spec)
+The encoder is written independently of ``fcn_core.weights.caffe`` (from the protobuf encoding spec)
 so that reading back what it wrote checks the reader rather than restating it.
 """
 

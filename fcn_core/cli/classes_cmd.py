@@ -7,9 +7,9 @@ from pathlib import Path
 
 from fcn_core.classes import ClassSet
 from fcn_core.cli import common
-from fcn_core.models import DEFAULT_MODEL, get_model_spec, model_names
+from fcn_core.models.registry import DEFAULT_MODEL, get_model_spec, model_names
 from fcn_core.overlay import color_hex
-from fcn_core.weights import load_model
+from fcn_core.weights.store import load_model
 
 EPILOG = """examples:
   fcn-sticker classes

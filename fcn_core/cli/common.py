@@ -18,13 +18,13 @@ from pathlib import Path
 from fcn_core.batch import BatchError
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
-from fcn_core.models import DEFAULT_MODEL, model_names
+from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.photo import PhotoError
 from fcn_core.pipeline import StickerRequest, same_file
 from fcn_core.segmenter import Segmenter
 from fcn_core.sticker import StickerStyle
-from fcn_core.sticker_io import TARGETS, StickerSaveError
-from fcn_core.weight_errors import WeightsError
+from fcn_core.save import TARGETS, StickerSaveError
+from fcn_core.weights.errors import WeightsError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

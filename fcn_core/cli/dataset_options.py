@@ -8,17 +8,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fcn_core.data import (
+from fcn_core.training.data import (
     DATASET_KINDS,
     DEFAULT_SPLITS,
     DatasetError,
     SegmentationDataset,
     open_dataset,
 )
-from fcn_core.distributed import DeviceUnavailableError
+from fcn_core.training.distributed import DeviceUnavailableError
 from fcn_core.models.registry import UnknownModelError
-from fcn_core.train import TrainingError
-from fcn_core.weight_errors import WeightsError
+from fcn_core.training.loop import TrainingError
+from fcn_core.weights.errors import WeightsError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

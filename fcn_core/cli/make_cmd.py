@@ -9,7 +9,7 @@ from pathlib import Path
 from fcn_core.cli import common
 from fcn_core.photo import load_photo
 from fcn_core.pipeline import photo_to_sticker, sticker_file_name
-from fcn_core.sticker_io import save_sticker
+from fcn_core.save import save_sticker
 
 EPILOG = """examples:
   fcn-sticker make cat.jpg

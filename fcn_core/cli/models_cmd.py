@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcn_core.models import DEFAULT_MODEL, all_model_specs
+from fcn_core.models.registry import DEFAULT_MODEL, all_model_specs
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fcn_core.checkpoint import load_checkpoint
+from fcn_core.weights.checkpoint import load_checkpoint
 from fcn_core.cli.dataset_options import (
     DATASET_HELP,
     EXIT_INTERRUPTED,
@@ -15,11 +15,11 @@ from fcn_core.cli.dataset_options import (
     handles_training_errors,
     open_split,
 )
-from fcn_core.distributed import launched_rank
-from fcn_core.recipes import OPTIMIZERS, RECIPE_NAMES, make_recipe
-from fcn_core.run_folder import latest_checkpoint
-from fcn_core.staging import INIT_SCRATCH, INIT_VGG16, PAPER_PREDECESSOR
-from fcn_core.train import TrainConfig, resume_config, train
+from fcn_core.training.distributed import launched_rank
+from fcn_core.training.recipes import OPTIMIZERS, RECIPE_NAMES, make_recipe
+from fcn_core.training.run_folder import latest_checkpoint
+from fcn_core.training.staging import INIT_SCRATCH, INIT_VGG16, PAPER_PREDECESSOR
+from fcn_core.training.loop import TrainConfig, resume_config, train
 
 EPILOG = f"""the paper's three stages on VOC (reference recipe, one GPU, about a day each):
   fcn-sticker train --arch fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/benchmark_RELEASE/dataset --out runs/fcn32s --download

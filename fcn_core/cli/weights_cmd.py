@@ -9,8 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fcn_core.models import WeightSource, all_model_specs, get_model_spec, model_names
-from fcn_core.weights import (
+from fcn_core.models.registry import all_model_specs, get_model_spec, model_names
+from fcn_core.weights.sources import WeightSource
+from fcn_core.weights.store import (
     WeightsError,
     cache_dir,
     cached_source_path,

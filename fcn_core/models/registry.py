@@ -1,45 +1,26 @@
 """The model registry: a name → architecture, class set, input normalisation, weight sources.
 
 Everything that builds or loads a model (segmenter, CLI, GUI, training) looks a name up here,
-so a model's normalisation and classes can never drift apart from its weights.
+so a model's normalisation and classes can never drift apart from its weights. Looking a name up
+imports no torch: builders import their architecture when a model is built, so the window and
+``fcn-sticker --help`` can list models without paying for torch.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
-
-from torch import nn
+from typing import TYPE_CHECKING, Literal
 
 from fcn_core.classes import VOC_CLASSES, ClassSet
-from fcn_core.models.torchvision_models import torchvision_builder
-from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+from fcn_core.weights.sources import WeightSource, torchvision_sources, vgg_fcn_sources
 
-WeightFormat = Literal["caffemodel", "pytorch-fcn", "torchvision", "checkpoint"]
+if TYPE_CHECKING:
+    from torch import nn
 
-
-@dataclass(frozen=True)
-class WeightSource:
-    """One downloadable weight file for a model.
-
-    ``sha256`` is checked in full; where only an md5 is published (pytorch-fcn) that is
-    checked instead; torchvision publishes the leading hex digits of the sha256 in the file
-    name (``sha256_prefix``). ``normalization`` is the input these weights were trained on.
-    """
-
-    key: str
-    url: str
-    filename: str
-    format: WeightFormat
-    normalization: Normalization
-    description: str
-    sha256: str | None = None
-    sha256_prefix: str | None = None
-    md5: str | None = None
-    size_bytes: int | None = None
-
+Builder = Callable[..., "nn.Module"]
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -47,7 +28,7 @@ class ModelSpec:
 
     name: str
     description: str
-    builder: Callable[..., nn.Module]
+    builder: Builder
     classes: ClassSet
     normalization: Normalization
     family: Literal["vgg-fcn", "torchvision"]
@@ -91,11 +72,11 @@ def all_model_specs() -> list[ModelSpec]:
 
 DEFAULT_MODEL = "fcn8s"
 
-_VGG_FCN_MODELS: tuple[tuple[str, Callable[..., nn.Module], str], ...] = (
-    ("fcn8s", FCN8s, "FCN-8s, VGG16 (Long et al. 2015), the paper's best net"),
-    ("fcn16s", FCN16s, "FCN-16s, VGG16"),
-    ("fcn32s", FCN32s, "FCN-32s, VGG16"),
-    ("fcn8s-atonce", FCN8sAtOnce, "FCN-8s trained at once (pool4 x0.01, pool3 x0.0001)"),
+_VGG_FCN_MODELS: tuple[tuple[str, str, str], ...] = (
+    ("fcn8s", "FCN8s", "FCN-8s, VGG16 (Long et al. 2015), the paper's best net"),
+    ("fcn16s", "FCN16s", "FCN-16s, VGG16"),
+    ("fcn32s", "FCN32s", "FCN-32s, VGG16"),
+    ("fcn8s-atonce", "FCN8sAtOnce", "FCN-8s trained at once (pool4 x0.01, pool3 x0.0001)"),
 )
 
 _TORCHVISION_MODELS: tuple[tuple[str, str], ...] = (
@@ -107,15 +88,38 @@ _TORCHVISION_MODELS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _register_builtin_models() -> None:
-    from fcn_core.weight_sources import torchvision_sources, vgg_fcn_sources
+def _vgg_fcn_builder(class_name: str) -> Builder:
+    """Build ``fcn_core.models.vgg_fcn.<class_name>``, importing torch only then."""
 
-    for name, builder, description in _VGG_FCN_MODELS:
-        register(ModelSpec(name, description, builder, VOC_CLASSES, CAFFE_BGR, "vgg-fcn", vgg_fcn_sources(name)))
+    def build(num_classes: int = 21, width: float = 1.0) -> nn.Module:
+        architecture = getattr(importlib.import_module("fcn_core.models.vgg_fcn"), class_name)
+        return architecture(num_classes=num_classes, width=width)
+
+    return build
+
+
+def _torchvision_builder(builder_name: str) -> Builder:
+    """Build torchvision's ``builder_name``, importing torchvision only then."""
+
+    def build(num_classes: int = 21, width: float = 1.0) -> nn.Module:
+        torchvision_models = importlib.import_module("fcn_core.models.torchvision_models")
+        return torchvision_models.torchvision_builder(builder_name)(num_classes=num_classes, width=width)
+
+    return build
+
+
+def _register_builtin_models() -> None:
+    for name, class_name, description in _VGG_FCN_MODELS:
+        register(
+            ModelSpec(
+                name, description, _vgg_fcn_builder(class_name), VOC_CLASSES, CAFFE_BGR, "vgg-fcn",
+                vgg_fcn_sources(name),
+            )
+        )
     for name, description in _TORCHVISION_MODELS:
         register(
             ModelSpec(
-                name, description, torchvision_builder(name), VOC_CLASSES, IMAGENET_RGB, "torchvision",
+                name, description, _torchvision_builder(name), VOC_CLASSES, IMAGENET_RGB, "torchvision",
                 torchvision_sources(name),
             )
         )

@@ -2,7 +2,7 @@
 
 They output a dict; ``LogitsOnly`` unwraps ``out`` so every registry model maps an image batch
 to an ``N×C×H×W`` logit tensor. Builders never download: weights go through
-``fcn_core.weights`` so the cache, checksum and offline message are ours.
+``fcn_core.weights.store`` so the cache, checksum and offline message are ours.
 """
 
 from __future__ import annotations

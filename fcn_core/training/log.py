@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fcn_core.metrics import SegmentationScores
+from fcn_core.training.metrics import SegmentationScores
 
 COLUMNS = (
     "iteration", "epoch", "loss", "lr", "elapsed_s",

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fcn_core.classes import VOID_LABEL
-from fcn_core.recipes import Recipe
+from fcn_core.training.recipes import Recipe
 
 
 def segmentation_loss(logits: torch.Tensor, labels: torch.Tensor, reduction: str) -> torch.Tensor:

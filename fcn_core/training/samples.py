@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from fcn_core.data import SegmentationDataset
-from fcn_core.transforms import JointTransform, pair_to_tensors
+from fcn_core.training.data import SegmentationDataset
+from fcn_core.training.transforms import JointTransform, pair_to_tensors
 
 SampleKey = tuple[int, int]
 """(dataset index, stream position) — what the batch sampler hands to ``AugmentedSamples``."""

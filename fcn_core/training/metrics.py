@@ -42,12 +42,6 @@ def confusion_counts(labels: torch.Tensor, predictions: torch.Tensor, num_classe
     return counts.reshape(num_classes, num_classes)
 
 
-def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
-    """``confusion_counts`` for numpy arrays: an int64 ``num_classes × num_classes`` array."""
-    counts = confusion_counts(torch.from_numpy(np.asarray(labels)), torch.from_numpy(np.asarray(predictions)), num_classes)
-    return counts.numpy().astype(np.int64)
-
-
 @dataclass(frozen=True)
 class SegmentationScores:
     """The paper's table row plus the per-class detail; fractions in 0..1, ``NaN`` = class absent."""

@@ -26,14 +26,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from fcn_core.checkpoint import load_checkpoint
-from fcn_core.models import VGG16FCNBase, get_model_spec
+from fcn_core.weights.checkpoint import load_checkpoint
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import VGG16FCNBase
 from fcn_core.models.bilinear import init_bilinear_
-from fcn_core.input_fold import refold_first_conv_
-from fcn_core.normalization import CAFFE_BGR, Normalization
-from fcn_core.vgg_init import init_from_vgg16, load_vgg16_imagenet_state_dict
-from fcn_core.weight_errors import WeightsError
-from fcn_core.weight_sources import vgg16_imagenet_source
+from fcn_core.training.input_fold import refold_first_conv_
+from fcn_core.models.normalization import CAFFE_BGR, Normalization
+from fcn_core.training.vgg_init import init_from_vgg16, load_vgg16_imagenet_state_dict
+from fcn_core.weights.errors import WeightsError
+from fcn_core.weights.sources import vgg16_imagenet_source
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from fcn_core.normalization import Normalization
+from fcn_core.models.normalization import Normalization
 
 RGB_INDEX = {"RGB": (0, 1, 2), "BGR": (2, 1, 0)}
 """For each convention, the RGB channel that input channel 0, 1, 2 carries."""

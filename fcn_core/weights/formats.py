@@ -25,13 +25,13 @@ from typing import Any
 
 import torch
 
-from fcn_core.caffe import caffe_layers_to_state_dict, constant_scales, read_caffemodel
-from fcn_core.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
+from fcn_core.weights.caffe import caffe_layers_to_state_dict, constant_scales, read_caffemodel
+from fcn_core.weights.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
 from fcn_core.classes import ClassSet
-from fcn_core.models.registry import WeightFormat
+from fcn_core.weights.sources import WeightFormat
 from fcn_core.models.vgg_fcn import VGG16_STAGES
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
-from fcn_core.weight_errors import WeightsError
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+from fcn_core.weights.errors import WeightsError
 
 TORCHVISION_PREFIX = "model."
 """Our ``LogitsOnly`` wrapper keeps the torchvision net at ``.model``."""
@@ -122,7 +122,7 @@ def _from_torch_object(obj: object, path: Path) -> WeightsFile:
     if "features.0.weight" in state_dict and "classifier.0.weight" in state_dict:
         raise WeightsError(
             f"{path} is an ImageNet VGG16 classifier, not a segmentation model; it initialises "
-            f"FCN training (fcn_core.vgg_init) but cannot segment photos by itself"
+            f"FCN training (fcn_core.training.vgg_init) but cannot segment photos by itself"
         )
     sample = ", ".join(list(state_dict)[:4])
     raise WeightsError(f"{path}: unrecognised weights (layers {sample}, …); expected FCN, pytorch-fcn or torchvision weights")

@@ -25,13 +25,14 @@ import platformdirs
 import torch
 from torch import nn
 
-from fcn_core.checkpoint import load_state_dict_checked, save_checkpoint
+from fcn_core.weights.checkpoint import load_state_dict_checked, save_checkpoint
 from fcn_core.classes import ClassSet
-from fcn_core.download import DownloadCancelled, DownloadError, ProgressCallback, download_file
-from fcn_core.models.registry import ModelSpec, WeightSource, get_model_spec
-from fcn_core.normalization import Normalization
-from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
-from fcn_core.weight_formats import WeightsFile, read_weights_file
+from fcn_core.weights.download import DownloadCancelled, DownloadError, ProgressCallback, download_file
+from fcn_core.models.registry import ModelSpec, get_model_spec
+from fcn_core.weights.sources import WeightSource
+from fcn_core.models.normalization import Normalization
+from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.formats import WeightsFile, read_weights_file
 
 __all__ = [
     "DownloadCancelled", "DownloadError", "LoadedModel", "ProgressCallback", "WeightsError", "WeightsNotFoundError",

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fcn_core.weight_errors import WeightsError
+from fcn_core.weights.errors import WeightsError
 
 MAX_CAFFEMODEL_BYTES = 4 * 1024**3
 """Refuse larger files: the biggest FCN release (VGG16 FCN-8s) is about 0.5 GB."""

@@ -11,20 +11,49 @@ Facts only, each from its publisher:
   and md5s, which are the ones here; FCN-8s-at-once kept its original link and md5. Google
   Drive may answer large files with a confirmation page; the downloader detects that and says
   to fetch the file in a browser and import it.
-- torchvision: ``get_model_weights(name).COCO_WITH_VOC_LABELS_V1`` (URL; the file name carries
-  the leading hex digits of the sha256, which torch.hub checks the same way).
+- torchvision: ``get_model_weights(name).COCO_WITH_VOC_LABELS_V1`` and
+  ``VGG16_Weights.IMAGENET1K_V1`` (URL, mIoU and ``_file_size`` in MB; the file name carries the
+  leading hex digits of the sha256, which torch.hub checks the same way). Written down here
+  rather than read from torchvision at import, so that listing models never imports torchvision;
+  a test checks every row against the installed torchvision.
+
+``WeightSource`` lives here, not in the registry: the registry reads these tables, and nothing
+here reads the registry, so the two import in either order.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Literal
 from urllib.parse import urlparse
 
-from torchvision.models import VGG16_Weights, get_model_weights
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 
-from fcn_core.models.registry import WeightSource
-from fcn_core.normalization import CAFFE_BGR, IMAGENET_RGB
+WeightFormat = Literal["caffemodel", "pytorch-fcn", "torchvision", "checkpoint"]
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """One downloadable weight file for a model.
+
+    ``sha256`` is checked in full; where only an md5 is published (pytorch-fcn) that is
+    checked instead; torchvision publishes the leading hex digits of the sha256 in the file
+    name (``sha256_prefix``). ``normalization`` is the input these weights were trained on.
+    """
+
+    key: str
+    url: str
+    filename: str
+    format: WeightFormat
+    normalization: Normalization
+    description: str
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    md5: str | None = None
+    size_bytes: int | None = None
+
 
 CAFFE_BASE_URL = "http://dl.caffe.berkeleyvision.org/"
 
@@ -42,6 +71,18 @@ _PYTORCH_FCN_RELEASES: dict[str, tuple[str, str, str]] = {
     "fcn16s": ("fcn16s_from_caffe.pth", "1bctu58B6YH9bu6lBBSBB2rUeGlGhYLoP", "a2d4035f669f09483b39c9a14a0d6670"),
     "fcn32s": ("fcn32s_from_caffe.pth", "11k2Q0bvRQgQbT6-jYWeh6nmAsWlSCY3f", "d3eb467a80e7da0468a20dfcbc13e6c8"),
     "fcn8s-atonce": ("fcn8s-atonce_from_caffe.pth", "0B9P1L--7Wd2vblE1VUIxV1o2d2M", "bfed4437e941fef58932891217fe6464"),
+}
+
+TORCHVISION_BASE_URL = "https://download.pytorch.org/models/"
+
+TORCHVISION_RELEASES: dict[str, tuple[str, float | None, float]] = {
+    # builder or weights name: (file name, mIoU on COCO val2017 with VOC labels, file size in MB)
+    "fcn_resnet50": ("fcn_resnet50_coco-1167a1af.pth", 60.5, 135.009),
+    "fcn_resnet101": ("fcn_resnet101_coco-7ecb50ca.pth", 63.7, 207.711),
+    "deeplabv3_resnet50": ("deeplabv3_resnet50_coco-cd0a2569.pth", 66.4, 160.515),
+    "deeplabv3_mobilenet_v3_large": ("deeplabv3_mobilenet_v3_large-fc3c493d.pth", 60.3, 42.301),
+    "lraspp_mobilenet_v3_large": ("lraspp_mobilenet_v3_large-d234d4ea.pth", 57.9, 12.49),
+    "vgg16": ("vgg16-397923af.pth", None, 527.796),
 }
 
 _HUB_HASH = re.compile(r"-([a-f0-9]+)\.")
@@ -90,39 +131,32 @@ def hub_sha256_prefix(url: str) -> str | None:
 
 def torchvision_sources(model_name: str) -> tuple[WeightSource, ...]:
     """torchvision's COCO-with-VOC-labels checkpoint for a segmentation builder."""
-    weights = get_model_weights(model_name).COCO_WITH_VOC_LABELS_V1
-    metrics = weights.meta.get("_metrics", {}).get("COCO-val2017-VOC-labels", {})
-    score = f", {metrics['miou']} mIoU on COCO val2017 (VOC labels)" if "miou" in metrics else ""
+    filename, miou, _ = TORCHVISION_RELEASES[model_name]
     return (
-        WeightSource(
-            key="torchvision",
-            url=weights.url,
-            filename=PurePosixPath(urlparse(weights.url).path).name,
-            format="torchvision",
-            normalization=IMAGENET_RGB,
-            description=f"torchvision COCO_WITH_VOC_LABELS_V1{score}; sha256 prefix in the file name",
-            sha256_prefix=hub_sha256_prefix(weights.url),
-            size_bytes=_size_bytes(weights.meta),
+        _torchvision_source(
+            filename,
+            f"torchvision COCO_WITH_VOC_LABELS_V1, {miou} mIoU on COCO val2017 (VOC labels); "
+            "sha256 prefix in the file name",
         ),
     )
 
 
 def vgg16_imagenet_source() -> WeightSource:
     """torchvision's VGG16 ImageNet classifier (``IMAGENET1K_V1``): the FCN training init."""
-    weights = VGG16_Weights.IMAGENET1K_V1
+    filename, _, _ = TORCHVISION_RELEASES["vgg16"]
+    return _torchvision_source(filename, "VGG16 ImageNet (torchvision IMAGENET1K_V1), used to initialise FCN training")
+
+
+def _torchvision_source(filename: str, description: str) -> WeightSource:
+    size_mb = next(size for name, _, size in TORCHVISION_RELEASES.values() if name == filename)
+    url = TORCHVISION_BASE_URL + filename
     return WeightSource(
         key="torchvision",
-        url=weights.url,
-        filename=PurePosixPath(urlparse(weights.url).path).name,
+        url=url,
+        filename=filename,
         format="torchvision",
         normalization=IMAGENET_RGB,
-        description="VGG16 ImageNet (torchvision IMAGENET1K_V1), used to initialise FCN training",
-        sha256_prefix=hub_sha256_prefix(weights.url),
-        size_bytes=_size_bytes(weights.meta),
+        description=description,
+        sha256_prefix=hub_sha256_prefix(url),
+        size_bytes=int(size_mb * 1_000_000),  # torchvision's MB are 10^6 bytes, rounded: approximate
     )
-
-
-def _size_bytes(meta: dict) -> int | None:
-    """torchvision records ``_file_size`` in MB (10^6 bytes), rounded; only approximate."""
-    size_mb = meta.get("_file_size")
-    return int(size_mb * 1_000_000) if isinstance(size_mb, (int, float)) else None

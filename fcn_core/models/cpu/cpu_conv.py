@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fcn_core.models.constant_border import Window
+from fcn_core.models.cpu.constant_border import Window
 
 MIN_WORK_TO_SKIP = 100
 """Multiply-adds per output value (input channels × kernel area) from which skipping the

@@ -23,7 +23,7 @@ import torch
 from PIL import Image
 
 from fcn_core.classes import VOID_LABEL
-from fcn_core.normalization import Normalization
+from fcn_core.models.normalization import Normalization
 
 
 class JointTransform(Protocol):

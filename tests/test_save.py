@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_core import sticker_io
+from fcn_core import save as sticker_io
 from fcn_core.sticker import Sticker
-from fcn_core.sticker_io import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
-from sticker_helpers import ellipse
+from fcn_core.save import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
+from tests.sticker_helpers import ellipse
 
 
 def disc_sticker(height: int = 512, width: int = 512, noisy: bool = False) -> Sticker:

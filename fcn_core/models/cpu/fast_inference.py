@@ -29,9 +29,9 @@ import logging
 import torch
 from torch import nn
 
-from fcn_core.models.allocator import keep_freed_memory
-from fcn_core.models.constant_border import MIN_CONSTANT_SHARE, ConstantBorderTrunk, MaxPoolStep, Step
-from fcn_core.models.cpu_conv import GemmConvReLU, PackedConvReLU
+from fcn_core.models.cpu.allocator import keep_freed_memory
+from fcn_core.models.cpu.constant_border import MIN_CONSTANT_SHARE, ConstantBorderTrunk, MaxPoolStep, Step
+from fcn_core.models.cpu.cpu_conv import GemmConvReLU, PackedConvReLU
 from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
 
 logger = logging.getLogger(__name__)

@@ -9,10 +9,12 @@ normalisation is stored in every checkpoint and read back by the segmenter.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,14 @@ class Normalization:
 
     def to_tensor(self, rgb: np.ndarray) -> torch.Tensor:
         """Turn an ``H×W×3`` uint8 RGB array into a normalised ``1×3×H×W`` float32 tensor."""
+        import torch  # here, not at the top: the registry reads these constants without torch
+
         return self.normalize(torch.from_numpy(np.ascontiguousarray(rgb)).permute(2, 0, 1)[None])
 
     def normalize(self, rgb_batch: torch.Tensor) -> torch.Tensor:
         """Normalise an ``N×3×H×W`` RGB batch (uint8 or float 0–255) on whatever device it lives."""
+        import torch
+
         batch = rgb_batch.float()
         if self.channel_order == "BGR":
             batch = batch.flip(1)

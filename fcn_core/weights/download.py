@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.response import addinfourl
 
-from fcn_core.weight_errors import WeightsError, offline_hint
+from fcn_core.weights.errors import WeightsError, offline_hint
 
 logger = logging.getLogger(__name__)
 

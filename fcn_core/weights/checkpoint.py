@@ -34,8 +34,8 @@ import torch
 from torch import nn
 
 from fcn_core.classes import ClassSet
-from fcn_core.normalization import Normalization
-from fcn_core.weight_errors import WeightsError
+from fcn_core.models.normalization import Normalization
+from fcn_core.weights.errors import WeightsError
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ exactly, and on larger inputs slides it over the image ("convolutionalization").
 
 The scoring layers are left to the caller (the reference recipe zero-initialises them). The
 torchvision weights were trained on RGB input with ImageNet mean/std (``IMAGENET_RGB``), not
-Caffe's BGR; training (``fcn_core.staging``) re-expresses conv1_1 for Caffe input with
-``fcn_core.input_fold`` so the reference learning rates apply.
+Caffe's BGR; training (``fcn_core.training.staging``) re-expresses conv1_1 for Caffe input with
+``fcn_core.training.input_fold`` so the reference learning rates apply.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import torch
 
-from fcn_core.checkpoint import safe_torch_load
-from fcn_core.download import ProgressCallback, download_file
+from fcn_core.weights.checkpoint import safe_torch_load
+from fcn_core.weights.download import ProgressCallback, download_file
 from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
-from fcn_core.weight_errors import WeightsError, WeightsNotFoundError
-from fcn_core.weight_sources import vgg16_imagenet_source
-from fcn_core.weights import source_path
+from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.sources import vgg16_imagenet_source
+from fcn_core.weights.store import source_path
 
 logger = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ from torch import nn
 from tqdm import tqdm
 
 from fcn_core.classes import ClassSet
-from fcn_core.data import SegmentationDataset
-from fcn_core.distributed import DistributedContext, all_reduce_sum
-from fcn_core.metrics import SegmentationScores, confusion_counts, scores_from_confusion
-from fcn_core.normalization import Normalization
+from fcn_core.training.data import SegmentationDataset
+from fcn_core.training.distributed import DistributedContext, all_reduce_sum
+from fcn_core.training.metrics import SegmentationScores, confusion_counts, scores_from_confusion
+from fcn_core.models.normalization import Normalization
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,2 @@
+"""The CPU fast path for the VGG FCN family: a constant-border trunk, packed or GEMM
+conv+ReLU steps and the allocator tuning. ``fast_inference.optimize_for_inference`` is the entry."""
