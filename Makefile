@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test check bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/sticker-studio
 
-test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+# The static checks first (seconds), then the suite.
+check: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: check
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest
 
 bench: $(STAMP)
 	$(PY) bench/forward.py

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import MaskCleanup
 from fcn_core.photo import Photo
+from fcn_core.save import TARGETS
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import StickerStyle
-from fcn_core.save import TARGETS
 
 
-class ViewMode(str, Enum):
+class ViewMode(StrEnum):
     """What the image view paints over (or instead of) the photo."""
 
     OVERLAY = "overlay"

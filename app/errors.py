@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.worker import NoModelError
 from fcn_core.batch import BatchError
-from fcn_core.weights.download import DownloadError
 from fcn_core.mask import EmptyMaskError
 from fcn_core.photo import PhotoError
 from fcn_core.save import StickerSaveError
+from fcn_core.weights.download import DownloadError
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 
 LOAD_WEIGHTS_STEP = "Use Model ▸ Load weights… to pick a weights file you have."

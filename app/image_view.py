@@ -110,7 +110,7 @@ class ImageView(QGraphicsView):
         else:
             super().wheelEvent(event)
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001 - Qt's QResizeEvent
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._fit:
             self.fit()
@@ -157,7 +157,7 @@ class ImageView(QGraphicsView):
         else:
             self.hovered.emit(*pixel)
 
-    def leaveEvent(self, event) -> None:  # noqa: ANN001 - Qt's QEvent
+    def leaveEvent(self, event) -> None:
         super().leaveEvent(event)
         self.hoverLeft.emit()
 

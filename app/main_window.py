@@ -51,8 +51,8 @@ from app.worker import NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
-from fcn_core.segmentation import Segmentation
 from fcn_core.save import SavedSticker
+from fcn_core.segmentation import Segmentation
 
 logger = logging.getLogger(__name__)
 

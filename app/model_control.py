@@ -22,8 +22,8 @@ from app.errors import Explanation, explain, show_explanation
 from app.segmenter_factory import AppSegmenter, ModelRequest
 from app.service import WorkerService
 from app.settings import AppSettings
-from fcn_core.weights.download import DownloadCancelled
 from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
+from fcn_core.weights.download import DownloadCancelled
 from fcn_core.weights.errors import WeightsNotFoundError
 
 logger = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
-from fcn_core.sticker import StickerStyle
 from fcn_core.save import TARGETS
+from fcn_core.sticker import StickerStyle
 
 MAX_RECENT_FILES = 10
 FolderKind = Literal["open", "save", "weights", "batch_input", "batch_output"]

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from app.document import Document
 from fcn_core.photo import Photo
 from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
+from fcn_core.save import save_sticker
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker
-from fcn_core.save import save_sticker
 
 logger = logging.getLogger(__name__)
 

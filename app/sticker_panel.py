@@ -31,8 +31,8 @@ from app.imaging import checkerboard, on_checkerboard, qimage_from_array, swatch
 from app.settings import OUTPUT_FORMATS
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import MaskCleanup
-from fcn_core.sticker import Sticker
 from fcn_core.save import TARGETS
+from fcn_core.sticker import Sticker
 
 PREVIEW_SIDE = 208
 SPECK_FRACTION = 0.05

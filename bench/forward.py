@@ -32,8 +32,8 @@ import torch
 from plain_fcn8s import PlainFCN8s
 from torch import nn
 
-from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.models.cpu.fast_inference import optimize_for_inference
+from fcn_core.models.vgg_fcn import FCN8s
 
 NUM_CLASSES = 21
 DEFAULT_SIZES = ("500x375", "512x512", "1024x768")

@@ -29,8 +29,8 @@ import torch
 from forward import Variant, caffe_like_input, parse_size, plain_model, random_weights, spread, time_size
 from torch import nn
 
-from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.models.cpu.fast_inference import fast_vgg_fcn, optimize_for_inference
+from fcn_core.models.vgg_fcn import FCN8s
 
 CPU = torch.device("cpu")
 T = TypeVar("T")

@@ -20,11 +20,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from pick_to_sticker import CAT, PHOTO_SIZES, synthetic_inputs
 from PIL import Image
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
-
-from pick_to_sticker import CAT, PHOTO_SIZES, synthetic_inputs
 
 
 class StandInSegmenter:
@@ -38,14 +37,14 @@ class StandInSegmenter:
         self.device_message = ""
         self.segmentation = synthetic_inputs(PHOTO_SIZES["12 MP"])[1]
 
-    def segment(self, photo):  # noqa: ANN001, ANN201 - the SegmenterLike protocol
+    def segment(self, photo):
         return replace(self.segmentation, photo_size=photo.size)
 
-    def segment_batch(self, photos):  # noqa: ANN001, ANN201
+    def segment_batch(self, photos):
         return [self.segment(photo) for photo in photos]
 
 
-def stand_in_factory(request, progress, cancel):  # noqa: ANN001, ANN201 - SegmenterFactory
+def stand_in_factory(request, progress, cancel):
     return StandInSegmenter()
 
 
@@ -118,7 +117,7 @@ def main() -> None:
             target = {CAT} if index % 2 == 0 else {0}
             doc.select(target)
             wait_until(lambda: window.builder.sticker is not None)
-            refined_shown = lambda: not doc.crf_pending and window.builder.sticker is not None  # noqa: E731
+            refined_shown = lambda: not doc.crf_pending and window.builder.sticker is not None
             toggled = ticker.measure(lambda: doc.set_crf(enabled=True), refined_shown)
             rows.append(("CRF toggle → refined preview", *toggled))
             doc.set_crf(enabled=False)

@@ -45,14 +45,14 @@ from scipy import ndimage
 from fcn_core.batch import run_batch
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.crf import refine_crf
+from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import FCN8s
-from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.photo import Photo, load_photo
 from fcn_core.pipeline import StickerRequest, photo_to_sticker, sticker_from_segmentation
+from fcn_core.save import save_sticker
 from fcn_core.segmentation import Segmentation
 from fcn_core.segmenter import Segmenter
-from fcn_core.save import save_sticker
 from fcn_core.weights.store import LoadedModel
 
 PERSON = VOC_CLASSES.index_of("person")
@@ -100,7 +100,7 @@ def synthetic_photo(size: tuple[int, int], seed: int = 0) -> Image.Image:
     sky = ((110, 90, 0), (150, 70, 0), (235, -40, 0))  # per channel: base + a·y + b·x
     ground = ((90, 0, 40), (120, 30, 0), (60, 0, 20))
     pixels = np.empty((height, width, 3), dtype=np.uint8)
-    for channel, ((s0, sy, sx), (g0, gy, gx)) in enumerate(zip(sky, ground)):
+    for channel, ((s0, sy, sx), (g0, gy, gx)) in enumerate(zip(sky, ground, strict=False)):
         value = np.where(horizon, s0 + sy * ys + sx * xs, g0 + gy * ys + gx * xs + texture)
         pixels[..., channel] = np.clip(value, 0, 255)
     image = Image.fromarray(pixels)
@@ -250,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for label, size in SIZES.items():
         photo_path = ensure_photo(args.workdir, label, size)
         print(f"measuring {label} …", file=sys.stderr)
-        column = {stage: seconds_cell(values) for stage, values in measure_stages(segmenter, photo_path, args.workdir, args.repeats).items()}
+        stages = measure_stages(segmenter, photo_path, args.workdir, args.repeats)
+        column = {stage: seconds_cell(values) for stage, values in stages.items()}
         column["peak Python memory, make --crf (tracemalloc)"] = mib(peak_python_memory(segmenter, photo_path, args.workdir))
         rate = batch_photos_per_minute(segmenter, photo_path, args.workdir, args.batch_photos)
         column[f"batch throughput ({args.batch_photos} photos, no CRF)"] = f"{rate:.1f} photos/min"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.training.recipes import Recipe, make_recipe
 from fcn_core.training.step import make_optimizer, training_step
 

@@ -7,7 +7,8 @@ Targets and their rules (sizes in pixels, limits in KiB as the messengers state 
 
 PNG is lossless: saved at the default zlib level first (fast: ~30 ms for a 512×512 sticker), and
 only when that is over the limit again with ``optimize`` (an exhaustive zlib search that costs
-~10× more); if it is still over the limit the save fails and says to use WEBP. WEBP is lossy: it is encoded at falling quality (``WEBP_QUALITY_STEPS``) until it
+~10× more); if it is still over the limit the save fails and says to use WEBP. WEBP is lossy: it is encoded at falling
+quality (``WEBP_QUALITY_STEPS``) until it
 fits, and the save fails, saying so, when even the lowest quality does not. The alpha channel is
 always kept lossless so the cut-out edge stays exact.
 

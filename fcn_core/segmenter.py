@@ -140,7 +140,7 @@ class Segmenter:
         for indices in self._batches(images):
             batch = torch.from_numpy(np.stack([images[i] for i in indices])).permute(0, 3, 1, 2)
             probabilities = self._run(batch).numpy()
-            for index, probs in zip(indices, probabilities):
+            for index, probs in zip(indices, probabilities, strict=False):
                 results[index] = Segmentation(probs, images[index], self.classes, self.model_name, photos[index].size)
         return [results[index] for index in range(len(photos))]
 

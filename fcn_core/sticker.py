@@ -6,7 +6,8 @@ Order of work, chosen so a 12-MP photo costs no more than a small one:
    the margin (and less the stroke, so an outline never touches the edge); the photo and the mask
    are cropped to that box (plus the resampling filter's reach) *before* resizing, so only the
    object's pixels are ever resampled. The mask may cover only part of the photo, sampled once
-   per block of pixels (``MaskPatch``, built by ``fcn_core.sticker_mask``). Colours use Lanczos; the mask is resized with a triangle
+   per block of pixels (``MaskPatch``, built by ``fcn_core.sticker_mask``). Colours use Lanczos; the mask is resized with a
+   triangle
    filter as a float (0–255), which gives an anti-aliased edge without ringing.
 2. **Contour** (the original recipe, at output scale): the binary mask ``alpha ≥ 128`` is eroded
    with a ``contour_width``-wide square and the ring ``mask & ~eroded`` is painted in the contour
@@ -130,7 +131,9 @@ class MaskPatch:
 
     def __post_init__(self) -> None:
         if self.mask.ndim != 2 or self.step < 1 or min(self.origin) < 0:
-            raise ValueError(f"a mask patch needs a 2-D mask, step ≥ 1 and origin ≥ 0, got {self.mask.shape}, {self.step}, {self.origin}")
+            raise ValueError(
+                f"a mask patch needs a 2-D mask, step ≥ 1 and origin ≥ 0, got {self.mask.shape}, {self.step}, {self.origin}"
+            )
 
 
 def make_sticker(

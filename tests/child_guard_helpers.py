@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from pathlib import Path
 
 from app.child_guard import exit_with_parent
 
@@ -22,6 +23,6 @@ def middle(pid_file: str) -> None:
     """Start the grandchild, wait until it runs, then die abruptly like a crashed window."""
     child = multiprocessing.get_context("spawn").Process(target=orphan, args=(pid_file,))
     child.start()
-    while not os.path.exists(pid_file) or not open(pid_file).read():
+    while not os.path.exists(pid_file) or not Path(pid_file).read_text():
         time.sleep(0.05)
     os._exit(1)

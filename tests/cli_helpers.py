@@ -12,12 +12,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from fcn_core.weights.checkpoint import save_checkpoint
 from fcn_core.classes import VOC_CLASSES
-from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
+from fcn_core.weights.checkpoint import save_checkpoint
 
 PERSON = 15
 DOG = 12

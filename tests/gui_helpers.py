@@ -15,7 +15,14 @@ from PySide6.QtWidgets import QMessageBox
 from app.main_window import MainWindow
 from app.settings import AppSettings
 from tests.gui_stubs import (  # noqa: F401 - re-exported for the tests
-    BACKGROUND, PERSON, PERSON_PROBABILITY, SOFA, StubFactory, StubSegmenter, disc_geometry, disc_segmentation,
+    BACKGROUND,
+    PERSON,
+    PERSON_PROBABILITY,
+    SOFA,
+    StubFactory,
+    StubSegmenter,
+    disc_geometry,
+    disc_segmentation,
     write_photo,
 )
 

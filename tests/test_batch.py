@@ -7,11 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.cli_helpers import BROKEN_PHOTOS, DiscSegmenter, file_digests, make_photo_folder, stray_files, write_photo
 from PIL import Image
 
 from fcn_core.batch import BatchError, find_photos, plan_outputs, run_batch
 from fcn_core.pipeline import StickerRequest
+from tests.cli_helpers import BROKEN_PHOTOS, DiscSegmenter, file_digests, make_photo_folder, stray_files, write_photo
 
 REQUEST = StickerRequest()
 
@@ -136,7 +136,7 @@ def test_keyboard_interrupt_while_writing_leaves_no_partial_file(tmp_path: Path,
 
 def test_output_folder_may_be_the_input_folder(tmp_path: Path) -> None:
     folder = tmp_path / "photos"
-    good, _ = make_photo_folder(folder, good=3)
+    _good, _ = make_photo_folder(folder, good=3)
     before = file_digests(folder)
     first = run_batch(DiscSegmenter(), folder, folder, REQUEST)
     assert first.made == 3

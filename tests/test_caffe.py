@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s
 from fcn_core.weights import caffe
 from fcn_core.weights.caffe import CaffeFormatError, parse_caffemodel, read_caffemodel
-from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s
 from fcn_core.weights.errors import WeightsError
 from fcn_core.weights.store import load_weights_file
 from tests.weights_helpers import (

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_core.weights.checkpoint import load_checkpoint, load_state_dict_checked, safe_torch_load, save_checkpoint
 from fcn_core.classes import VOC_CLASSES, ClassSet
-from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.models.vgg_fcn import FCN8s
+from fcn_core.weights.checkpoint import load_checkpoint, load_state_dict_checked, safe_torch_load, save_checkpoint
 from fcn_core.weights.errors import WeightsError
 
 WIDTH = 1 / 16

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.cli_helpers import BROKEN_PHOTOS, PERSON, DiscSegmenter, file_digests, make_photo_folder, stray_files, tiny_checkpoint, write_photo
 from PIL import Image
 
 from fcn_core.cli import common, main
@@ -20,6 +19,16 @@ from fcn_core.overlay import labels_at
 from fcn_core.photo import load_photo
 from fcn_core.segmenter import Segmenter
 from fcn_core.weights.store import load_model
+from tests.cli_helpers import (
+    BROKEN_PHOTOS,
+    PERSON,
+    DiscSegmenter,
+    file_digests,
+    make_photo_folder,
+    stray_files,
+    tiny_checkpoint,
+    write_photo,
+)
 
 COMMANDS = ("make", "batch", "segment", "classes")
 
@@ -222,7 +231,8 @@ def test_batch_all_good_exits_zero(stub, tmp_path: Path, capsys: pytest.CaptureF
     folder = tmp_path / "photos"
     make_photo_folder(folder, good=2)
     assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "webp"]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["photo_00.sticker.webp", "photo_01.sticker.webp", "report.json"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["photo_00.sticker.webp", "photo_01.sticker.webp", "report.json"]
 
 
 def test_batch_first_ctrl_c_stops_after_the_current_photo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

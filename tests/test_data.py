@@ -74,7 +74,13 @@ def make_sbd(root: Path, splits: dict[str, list[str]]) -> Path:
             labels[labels == 255] = 0  # SBD has no void label
             savemat(
                 dataset / "cls" / f"{name}.mat",
-                {"GTcls": {"Segmentation": labels, "Boundaries": np.zeros((20, 1), dtype=object), "CategoriesPresent": np.array([1])}},
+                {
+                    "GTcls": {
+                        "Segmentation": labels,
+                        "Boundaries": np.zeros((20, 1), dtype=object),
+                        "CategoriesPresent": np.array([1]),
+                    }
+                },
             )
     return dataset
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 import torch.multiprocessing as mp
-from tests.train_helpers import ddp_worker, free_port, write_synthetic_folder
 
-from fcn_core.weights.checkpoint import load_checkpoint
 from fcn_core.training.log import read_log
+from fcn_core.weights.checkpoint import load_checkpoint
+from tests.train_helpers import ddp_worker, free_port, write_synthetic_folder
 
 WORLD_SIZE = 2
 

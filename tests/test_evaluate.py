@@ -11,15 +11,15 @@ import torch
 from PIL import Image
 from torch import nn
 
-from fcn_core.weights.checkpoint import save_checkpoint
 from fcn_core.classes import ClassSet
 from fcn_core.cli import main
+from fcn_core.models.normalization import Normalization
+from fcn_core.models.registry import get_model_spec
 from fcn_core.training.data import folder_dataset
 from fcn_core.training.evaluate import evaluate, evaluation_report, format_table
 from fcn_core.training.metrics import scores_from_confusion
+from fcn_core.weights.checkpoint import save_checkpoint
 from tests.sticker_helpers import confusion_matrix
-from fcn_core.models.registry import get_model_spec
-from fcn_core.models.normalization import Normalization
 
 CLASSES = ("background", "red", "green")
 COLOURS = np.array([(0, 0, 0), (255, 0, 0), (0, 255, 0)], dtype=np.uint8)

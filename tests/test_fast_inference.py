@@ -11,11 +11,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fcn_core.models.registry import get_model_spec
-
-from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
 from fcn_core.models.cpu.constant_border import Window
 from fcn_core.models.cpu.fast_inference import optimize_for_inference
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
 
 SMALL = 1 / 16
 CPU = torch.device("cpu")

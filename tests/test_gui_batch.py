@@ -43,9 +43,8 @@ def test_batch_makes_a_sticker_per_photo_and_lists_the_failure(qtbot, tmp_path):
     dialog.input.edit.setText(str(input_dir))
     dialog.output.edit.setText(str(output_dir))
     dialog.crf_check.setChecked(True)
-    with event_loop_ticks() as ticks:
-        with qtbot.waitSignal(dialog.finishedReport, timeout=30_000) as finished:
-            dialog.start_button.click()
+    with event_loop_ticks() as ticks, qtbot.waitSignal(dialog.finishedReport, timeout=30_000) as finished:
+        dialog.start_button.click()
     assert np.diff(ticks).max() < 0.1
     report = finished.args[0]
     assert (report.made, report.skipped, report.failed) == (3, 0, 1)

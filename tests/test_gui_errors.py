@@ -6,6 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
+
+import app.model_control as model_control
+from app.segmenter_factory import ModelRequest
+from fcn_core.weights.download import DownloadCancelled, DownloadError
+from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 from tests.gui_helpers import (
     DialogRecorder,
     StubFactory,
@@ -15,12 +21,6 @@ from tests.gui_helpers import (
     temp_settings,
     write_photo,
 )
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
-
-import app.model_control as model_control
-from app.segmenter_factory import ModelRequest
-from fcn_core.weights.download import DownloadCancelled, DownloadError
-from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 
 
 @pytest.fixture

@@ -14,8 +14,16 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QToolBar
 
 from app.document import ViewMode
 from tests.gui_helpers import (
-    PERSON, PERSON_PROBABILITY, SOFA, StubFactory, click_photo, disc_centre, open_and_wait, ready_window,
-    temp_settings, write_photo,
+    PERSON,
+    PERSON_PROBABILITY,
+    SOFA,
+    StubFactory,
+    click_photo,
+    disc_centre,
+    open_and_wait,
+    ready_window,
+    temp_settings,
+    write_photo,
 )
 
 PHOTO_SIZE = (120, 160)

@@ -3,7 +3,6 @@ and the real ``Segmenter`` (a tiny random-weight FCN-8s) works through the same 
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
@@ -76,9 +75,8 @@ def test_event_loop_never_stalls_while_the_crf_runs(qtbot, tmp_path):
     the window for hundreds of milliseconds (see app/crf_process.py)."""
     window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
     open_and_wait(qtbot, window, write_photo(tmp_path / "large.png", (384, 512)))
-    with event_loop_ticks() as ticks:
-        with qtbot.waitSignal(window.service.refined, timeout=20_000):
-            window.sticker_panel.crf_check.click()
+    with event_loop_ticks() as ticks, qtbot.waitSignal(window.service.refined, timeout=20_000):
+        window.sticker_panel.crf_check.click()
     gaps = np.diff(ticks)
     assert len(ticks) > 2
     assert gaps.max() < MAX_STALL_S, f"the event loop stalled for {gaps.max() * 1000:.0f} ms"

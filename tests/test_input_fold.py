@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from fcn_core.training.input_fold import refold_first_conv_
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.training.input_fold import refold_first_conv_
 
 
 def test_refolded_conv_gives_the_same_output_on_the_other_normalisation() -> None:

@@ -162,7 +162,10 @@ def test_selecting_every_class_selects_everything(scene) -> None:
     assert select_mask(scene, range(21), size=(3, 4)).all()
 
 
-@pytest.mark.parametrize(("class_ids", "size", "message"), [([], None, "at least one class"), ([21], None, "out of range"), ([CAT], (0, 4), "positive")])
+@pytest.mark.parametrize(
+    ("class_ids", "size", "message"),
+    [([], None, "at least one class"), ([21], None, "out of range"), ([CAT], (0, 4), "positive")],
+)
 def test_bad_selection_arguments(scene, class_ids, size, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         select_mask(scene, class_ids, size=size)

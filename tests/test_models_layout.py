@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from fcn_core.models.registry import get_model_spec, model_names
-
-from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
 from fcn_core.models.bilinear import bilinear_kernel_2d
+from fcn_core.models.registry import get_model_spec, model_names
+from fcn_core.models.vgg_fcn import FCN8s, FCN8sAtOnce, FCN16s, FCN32s
 
 SMALL = 1 / 16  # reduced width: same code path, fast on 2 cores
 

@@ -226,7 +226,7 @@ def test_bomb_header_is_refused_without_decoding(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "bomb.png" in message and "10000.0 megapixels" in message
     assert f"{MAX_PHOTO_PIXELS / 1e6:.1f} megapixels" in message
-    assert Image.MAX_IMAGE_PIXELS == pillow_limit
+    assert pillow_limit == Image.MAX_IMAGE_PIXELS
 
 
 def test_bomb_check_does_not_depend_on_pillows_global(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,20 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.cli_helpers import DOG, PERSON, DiscSegmenter, photo_pixels
 
+from fcn_core import pipeline
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.crf import refine_crf
-from fcn_core import pipeline
 from fcn_core.mask import EmptyMaskError, MaskCleanup, found_classes_text, select_mask
+from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import FCN8s
-from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.photo import photo_from_array
 from fcn_core.pipeline import StickerRequest, class_slug, is_sticker_file, photo_to_sticker, sticker_file_name
 from fcn_core.segmenter import Segmenter
 from fcn_core.sticker import StickerStyle, make_sticker
 from fcn_core.weights.store import LoadedModel
+from tests.cli_helpers import DOG, PERSON, DiscSegmenter, photo_pixels
 
 
 @pytest.fixture
@@ -144,4 +144,4 @@ def test_file_names() -> None:
     assert is_sticker_file(Path("IMG_1.STICKER.WEBP"))
     assert not is_sticker_file(Path("sticker.png"))
     assert not is_sticker_file(Path("IMG_1.sticker.jpg"))
-    assert DOG == VOC_CLASSES.index_of("dog")
+    assert VOC_CLASSES.index_of("dog") == DOG

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from fcn_core import save as sticker_io
-from fcn_core.sticker import Sticker
 from fcn_core.save import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
+from fcn_core.sticker import Sticker
 from tests.sticker_helpers import ellipse
 
 

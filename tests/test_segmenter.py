@@ -12,9 +12,9 @@ from torch import nn
 
 from fcn_core import segmenter as segmenter_module
 from fcn_core.classes import VOC_CLASSES
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import FCN8s
-from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 from fcn_core.photo import Photo, photo_from_array
 from fcn_core.segmenter import Segmenter, autocast_dtype, best_device, working_size
 from fcn_core.weights.store import LoadedModel
@@ -181,7 +181,7 @@ def test_batch_equals_one_by_one_and_groups_equal_sizes() -> None:
 
     assert sorted(batch_sizes) == [1, 1, 2]  # three 16×24 photos in chunks of 2, and the 24×16 one
     assert [seg.photo_size for seg in batched] == sizes
-    for single, together in zip(singles, batched):
+    for single, together in zip(singles, batched, strict=False):
         np.testing.assert_allclose(together.probabilities, single.probabilities, atol=1e-4)
         np.testing.assert_array_equal(together.image, single.image)
 

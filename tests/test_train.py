@@ -11,23 +11,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tests.train_helpers import small_recipe, write_synthetic_folder
 
-from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import main
-from fcn_core.training.data import folder_dataset
-from fcn_core.models.vgg_fcn import FCN8s, FCN16s, FCN32s
 from fcn_core.models.bilinear import bilinear_kernel_2d
 from fcn_core.models.normalization import IMAGENET_RGB
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s, FCN32s
+from fcn_core.training.data import folder_dataset
+from fcn_core.training.log import last_validation, read_log
+from fcn_core.training.loop import TrainConfig, resume_config, train
 from fcn_core.training.recipes import make_recipe, reference_recipe
 from fcn_core.training.run_folder import latest_checkpoint
-from fcn_core.training.staging import initial_model, transplant
-from fcn_core.training.loop import TrainConfig, resume_config, train
 from fcn_core.training.samples import TrainOrder
-from fcn_core.training.log import last_validation, read_log
+from fcn_core.training.staging import initial_model, transplant
 from fcn_core.training.step import make_optimizer, segmentation_loss
+from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
 from fcn_core.weights.errors import WeightsError
+from tests.train_helpers import small_recipe, write_synthetic_folder
 
 TINY = 1 / 16
 
@@ -108,7 +108,7 @@ def test_train_order_covers_each_epoch_once_and_splits_ranks() -> None:
         assert sorted(index for index, _ in stream[epoch * 10 : epoch * 10 + 10]) == list(range(10))
     assert [index for index, _ in stream[:10]] != [index for index, _ in stream[10:]]  # reshuffled
     ranks = [TrainOrder(10, 1, 3, 0, 10, rank=r, world_size=2) for r in (0, 1)]
-    interleaved = [key for pair in zip(*ranks) for batch in pair for key in batch]
+    interleaved = [key for pair in zip(*ranks, strict=False) for batch in pair for key in batch]
     assert interleaved == stream
 
 
@@ -217,7 +217,9 @@ def test_ctrl_c_saves_and_resume_continues_exactly(shapes: Path, tmp_path: Path)
     final_resumed = load_checkpoint(resumed.checkpoint)
     for name, tensor in final_straight.state_dict.items():
         assert torch.equal(final_resumed.state_dict[name], tensor), name
-    rows = lambda run: [(r.iteration, r.values.get("loss"), r.values.get("val_mean_iu")) for r in read_log(tmp_path / run / "log.csv")]
+    def rows(run: str) -> list[tuple[int, float | None, float | None]]:
+        return [(r.iteration, r.values.get("loss"), r.values.get("val_mean_iu")) for r in read_log(tmp_path / run / "log.csv")]
+
     assert rows("split") == rows("straight")
     assert [r[0] for r in rows("split") if r[1] is not None] == [1, 2, 3, 4, 5, 6]
 
@@ -227,7 +229,10 @@ def test_resume_from_the_command_line_extends_a_run_on_the_same_data_only(
 ) -> None:
     out = tmp_path / "run"
     train(tiny_config(out), folder_dataset(shapes, "tiny"), folder_dataset(shapes, "tinyval"))
-    data = ["--dataset", "folder", "--data", str(shapes), "--val-split", "tinyval", "--no-progress", "--device", "cpu", "--workers", "0"]
+    data = [
+        "--dataset", "folder", "--data", str(shapes), "--val-split", "tinyval",
+        "--no-progress", "--device", "cpu", "--workers", "0",
+    ]
     assert main(["train", "--resume", str(out), "--lr", "0.1", "--train-split", "tiny", *data]) == 2
     assert "only --iterations may grow" in capsys.readouterr().err
     assert main(["train", "--resume", str(out), "--iterations", "8", "--train-split", "val", *data]) == 2

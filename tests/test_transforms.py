@@ -115,7 +115,10 @@ def test_crop_smaller_than_image_cuts_a_window_of_the_original() -> None:
     for seed in range(8):
         _, cropped = RandomCrop((20, 30))(image, mask, np.random.default_rng(seed))
         matches = [
-            (top, left) for top in range(41) for left in range(61) if np.array_equal(mask[top : top + 20, left : left + 30], cropped)
+            (top, left)
+            for top in range(41)
+            for left in range(61)
+            if np.array_equal(mask[top : top + 20, left : left + 30], cropped)
         ]
         assert matches
         offsets.add(matches[0])

@@ -12,10 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import vgg16
 
-from fcn_core.training import vgg_init
-from fcn_core.weights.sources import WeightSource
-from fcn_core.models.vgg_fcn import FCN8s, FCN32s
 from fcn_core.models.normalization import IMAGENET_RGB
+from fcn_core.models.vgg_fcn import FCN8s, FCN32s
+from fcn_core.training import vgg_init
 from fcn_core.training.vgg_init import (
     init_from_vgg16,
     load_vgg16_imagenet_state_dict,
@@ -24,6 +23,7 @@ from fcn_core.training.vgg_init import (
     vgg16_to_fcn_state_dict,
 )
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.sources import WeightSource
 from tests.weights_helpers import Route, local_http_server
 
 WIDTH = 1 / 16
@@ -92,7 +92,8 @@ def test_init_copies_trunk_and_keeps_head() -> None:
 
 
 def test_full_vgg16_into_small_model_names_layer(full_vgg16: nn.Module) -> None:
-    with pytest.raises(WeightsError, match=r"'features.0.weight' has shape \[64, 3, 3, 3\], which cannot become conv1_1.weight \[4, 3, 3, 3\]"):
+    expected = r"'features.0.weight' has shape \[64, 3, 3, 3\], which cannot become conv1_1.weight \[4, 3, 3, 3\]"
+    with pytest.raises(WeightsError, match=expected):
         init_from_vgg16(FCN8s(width=WIDTH), full_vgg16.state_dict())
 
 

@@ -14,13 +14,13 @@ import pytest
 import torch
 from torchvision.models import segmentation
 
-from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
 from fcn_core.classes import VOC_CLASSES, ClassSet
-from fcn_core.models.registry import get_model_spec
-from fcn_core.weights.sources import WeightSource
-from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.models import registry
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s
+from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
+from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import (
     DownloadError,
     WeightsError,

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from fcn_core.cli import main
-from fcn_core.models.registry import get_model_spec, model_names
-from fcn_core.weights.sources import WeightSource
-from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.models import registry
 from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.models.registry import get_model_spec, model_names
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s
+from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import cache_dir, imported_checkpoint_path, load_model
 from tests.weights_helpers import LocalServer, Route, local_http_server
 

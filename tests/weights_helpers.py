@@ -67,7 +67,7 @@ def blob_proto(
     out = b""
     if legacy_dims:
         padded = [1] * (4 - len(dims)) + dims
-        out += b"".join(field_varint(number, dim) for number, dim in zip((1, 2, 3, 4), padded))
+        out += b"".join(field_varint(number, dim) for number, dim in zip((1, 2, 3, 4), padded, strict=False))
     elif packed_shape:
         out += field_bytes(7, field_bytes(1, b"".join(varint(dim) for dim in dims)))
     else:
@@ -150,7 +150,7 @@ def local_http_server() -> Iterator[LocalServer]:
     routes: dict[str, Route] = {}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        def do_GET(self) -> None:
             route = routes.get(self.path)
             if route is None:
                 self.send_error(404, "Not Found")

@@ -21,9 +21,9 @@ from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.photo import PhotoError
 from fcn_core.pipeline import StickerRequest, same_file
+from fcn_core.save import TARGETS, StickerSaveError
 from fcn_core.segmenter import Segmenter
 from fcn_core.sticker import StickerStyle
-from fcn_core.save import TARGETS, StickerSaveError
 from fcn_core.weights.errors import WeightsError
 
 EXIT_FAILED = 1
@@ -115,11 +115,11 @@ def add_sticker_options(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--contour", type=_non_negative_int, default=defaults.contour_width, metavar="W",
                        help=f"width in px of the inner contour (default {defaults.contour_width}; 0 = none)")
     style.add_argument("--contour-color", type=parse_color, default=defaults.contour_color, metavar="C",
-                       help="contour colour: #rrggbb or R,G,B (default %s)" % _format_rgb(defaults.contour_color))
+                       help=f"contour colour: #rrggbb or R,G,B (default {_format_rgb(defaults.contour_color)})")
     style.add_argument("--stroke", type=_non_negative_int, default=defaults.stroke_width, metavar="W",
                        help=f"width in px of an outward stroke (default {defaults.stroke_width} = none)")
     style.add_argument("--stroke-color", type=parse_color, default=defaults.stroke_color, metavar="C",
-                       help="stroke colour (default %s)" % _format_rgb(defaults.stroke_color))
+                       help=f"stroke colour (default {_format_rgb(defaults.stroke_color)})")
     style.add_argument("--shadow", action="store_true", help="add a soft drop shadow")
     output = parser.add_argument_group("file format")
     output.add_argument("--format", choices=STICKER_FORMATS,

@@ -12,9 +12,9 @@ from fcn_core.cli.dataset_options import (
     handles_training_errors,
     open_split,
 )
+from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.training.distributed import choose_device
 from fcn_core.training.evaluate import evaluate, evaluation_report, format_table, write_report
-from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.training.run_folder import latest_checkpoint
 from fcn_core.weights.formats import read_weights_file
 from fcn_core.weights.store import LoadedModel, load_model
@@ -39,7 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--model", choices=model_names(), help=f"registry model (default: the weights' own, else {DEFAULT_MODEL})")
+    parser.add_argument(
+        "--model", choices=model_names(), help=f"registry model (default: the weights' own, else {DEFAULT_MODEL})"
+    )
     parser.add_argument("--weights", type=Path, help="weights file, checkpoint or training run folder (default: the cache)")
     parser.add_argument("--download", action="store_true", help="allow downloading the model's published weights")
     parser.add_argument("--split", help="split to score (default: the dataset's validation split)")
@@ -79,7 +81,7 @@ def run_eval(args: argparse.Namespace) -> int:
         )
     if tuple(loaded.classes.names) != tuple(dataset.classes.names):
         index, model_name, data_name = next(
-            (i, a, b) for i, (a, b) in enumerate(zip(loaded.classes.names, dataset.classes.names)) if a != b
+            (i, a, b) for i, (a, b) in enumerate(zip(loaded.classes.names, dataset.classes.names, strict=False)) if a != b
         )
         raise UsageError(
             f"{loaded.spec.name} predicts other classes than {dataset.name} has: model {_brief(loaded.classes.names)}, "

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from fcn_core.weights.checkpoint import load_checkpoint
 from fcn_core.cli.dataset_options import (
     DATASET_HELP,
     EXIT_INTERRUPTED,
@@ -16,21 +15,22 @@ from fcn_core.cli.dataset_options import (
     open_split,
 )
 from fcn_core.training.distributed import launched_rank
+from fcn_core.training.loop import TrainConfig, resume_config, train
 from fcn_core.training.recipes import OPTIMIZERS, RECIPE_NAMES, make_recipe
 from fcn_core.training.run_folder import latest_checkpoint
 from fcn_core.training.staging import INIT_SCRATCH, INIT_VGG16, PAPER_PREDECESSOR
-from fcn_core.training.loop import TrainConfig, resume_config, train
+from fcn_core.weights.checkpoint import load_checkpoint
 
 EPILOG = f"""the paper's three stages on VOC (reference recipe, one GPU, about a day each):
-  fcn-sticker train --arch fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/benchmark_RELEASE/dataset --out runs/fcn32s --download
-  fcn-sticker train --arch fcn16s --init runs/fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/benchmark_RELEASE/dataset --out runs/fcn16s
-  fcn-sticker train --arch fcn8s  --init runs/fcn16s --dataset voc-aug --data ~/data/VOC --sbd ~/data/benchmark_RELEASE/dataset --out runs/fcn8s
+  fcn-sticker train --arch fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/SBD --out runs/fcn32s --download
+  fcn-sticker train --arch fcn16s --init runs/fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/SBD --out runs/fcn16s
+  fcn-sticker train --arch fcn8s  --init runs/fcn16s --dataset voc-aug --data ~/data/VOC --sbd ~/data/SBD --out runs/fcn8s
 
 faster, on your own data (modern recipe: mean loss, crops, poly decay, AMP on CUDA):
   fcn-sticker train --arch fcn8s-atonce --recipe modern --optimizer adam --dataset folder --data my_data --out runs/mine
 
 continue a run (after Ctrl-C or a crash), optionally for longer:
-  fcn-sticker train --resume runs/fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/benchmark_RELEASE/dataset
+  fcn-sticker train --resume runs/fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/SBD
 several GPUs (same options; --batch-size is per GPU):
   torchrun --nproc_per_node 4 "$(which fcn-sticker)" train ...
 

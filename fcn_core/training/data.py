@@ -154,7 +154,7 @@ def voc_train_aug(voc_root: Path, sbd_root: Path) -> SegmentationDataset:
     taken = {path.stem for path in voc_train.images + voc_val.images}
     for split in ("train", "val"):
         sbd = sbd_segmentation(sbd_root, split)
-        for image, mask in zip(sbd.images, sbd.masks):
+        for image, mask in zip(sbd.images, sbd.masks, strict=False):
             if image.stem not in taken:
                 images.append(image)
                 masks.append(mask)

@@ -21,10 +21,10 @@ from torch import nn
 from tqdm import tqdm
 
 from fcn_core.classes import ClassSet
+from fcn_core.models.normalization import Normalization
 from fcn_core.training.data import SegmentationDataset
 from fcn_core.training.distributed import DistributedContext, all_reduce_sum
 from fcn_core.training.metrics import SegmentationScores, confusion_counts, scores_from_confusion
-from fcn_core.models.normalization import Normalization
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def format_table(label: str, scores: SegmentationScores, class_names: Sequence[s
         "",
         f"{'class':{name_width}}  IU",
     ]
-    lines += [f"{name:{name_width}}  {_percent(iu)}" for name, iu in zip(class_names, scores.per_class_iu)]
+    lines += [f"{name:{name_width}}  {_percent(iu)}" for name, iu in zip(class_names, scores.per_class_iu, strict=False)]
     return "\n".join(lines)
 
 

@@ -115,7 +115,10 @@ def read_log(path: Path) -> list[LogRow]:
     """Rows of a ``log.csv`` (empty cells left out of ``values``)."""
     with Path(path).open(newline="", encoding="utf-8") as handle:
         return [
-            LogRow(int(record["iteration"]), {key: float(value) for key, value in record.items() if key != "iteration" and value != ""})
+            LogRow(
+                int(record["iteration"]),
+                {key: float(value) for key, value in record.items() if key != "iteration" and value != ""},
+            )
             for record in csv.DictReader(handle)
         ]
 

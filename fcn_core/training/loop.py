@@ -30,12 +30,10 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from fcn_core.weights.checkpoint import (
-    Checkpoint,
-    load_checkpoint,
-    load_state_dict_checked,
-    save_checkpoint,
-)
+from fcn_core.interrupt import StopRequest, ctrl_c_stops_after_iteration, ignore_ctrl_c
+from fcn_core.models.normalization import Normalization
+from fcn_core.models.registry import get_model_spec
+from fcn_core.models.vgg_fcn import VGG16FCNBase
 from fcn_core.training.data import SegmentationDataset
 from fcn_core.training.distributed import (
     all_reduce_sum,
@@ -44,19 +42,21 @@ from fcn_core.training.distributed import (
     shutdown_distributed,
 )
 from fcn_core.training.evaluate import evaluate
-from fcn_core.interrupt import StopRequest, ctrl_c_stops_after_iteration, ignore_ctrl_c
+from fcn_core.training.log import TrainingLog
 from fcn_core.training.metrics import SegmentationScores
-from fcn_core.models.registry import get_model_spec
-from fcn_core.models.vgg_fcn import VGG16FCNBase
-from fcn_core.models.normalization import Normalization
 from fcn_core.training.recipes import Recipe
 from fcn_core.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from fcn_core.training.run_folder import checkpoint_path, checkpoints_in
-from fcn_core.training.staging import INIT_VGG16, initial_model
 from fcn_core.training.samples import AugmentedSamples, TrainOrder
-from fcn_core.training.log import TrainingLog
+from fcn_core.training.staging import INIT_VGG16, initial_model
 from fcn_core.training.step import make_optimizer, training_step
 from fcn_core.training.transforms import training_transform
+from fcn_core.weights.checkpoint import (
+    Checkpoint,
+    load_checkpoint,
+    load_state_dict_checked,
+    save_checkpoint,
+)
 
 logger = logging.getLogger(__name__)
 

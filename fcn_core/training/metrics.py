@@ -63,8 +63,8 @@ class SegmentationScores:
             "mean_accuracy": _json_float(self.mean_accuracy),
             "mean_iu": _json_float(self.mean_iu),
             "frequency_weighted_iu": _json_float(self.frequency_weighted_iu),
-            "per_class_iu": {name: _json_float(v) for name, v in zip(names, self.per_class_iu)},
-            "per_class_accuracy": {name: _json_float(v) for name, v in zip(names, self.per_class_accuracy)},
+            "per_class_iu": {name: _json_float(v) for name, v in zip(names, self.per_class_iu, strict=False)},
+            "per_class_accuracy": {name: _json_float(v) for name, v in zip(names, self.per_class_accuracy, strict=False)},
         }
 
 

@@ -26,13 +26,13 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from fcn_core.weights.checkpoint import load_checkpoint
+from fcn_core.models.bilinear import init_bilinear_
+from fcn_core.models.normalization import CAFFE_BGR, Normalization
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import VGG16FCNBase
-from fcn_core.models.bilinear import init_bilinear_
 from fcn_core.training.input_fold import refold_first_conv_
-from fcn_core.models.normalization import CAFFE_BGR, Normalization
 from fcn_core.training.vgg_init import init_from_vgg16, load_vgg16_imagenet_state_dict
+from fcn_core.weights.checkpoint import load_checkpoint
 from fcn_core.weights.errors import WeightsError
 from fcn_core.weights.sources import vgg16_imagenet_source
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import torch
 
+from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
 from fcn_core.weights.checkpoint import safe_torch_load
 from fcn_core.weights.download import ProgressCallback, download_file
-from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 from fcn_core.weights.sources import vgg16_imagenet_source
 from fcn_core.weights.store import source_path

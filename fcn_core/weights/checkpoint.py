@@ -120,7 +120,7 @@ def save_checkpoint(
     """
     path = Path(path)
     provenance = dict(provenance)
-    provenance.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    provenance.setdefault("created", _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     _check_plain(provenance, "provenance")
     if extra is not None:
         _check_plain(extra, "extra")

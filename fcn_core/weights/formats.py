@@ -25,13 +25,13 @@ from typing import Any
 
 import torch
 
+from fcn_core.classes import ClassSet
+from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+from fcn_core.models.vgg_fcn import VGG16_STAGES
 from fcn_core.weights.caffe import caffe_layers_to_state_dict, constant_scales, read_caffemodel
 from fcn_core.weights.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
-from fcn_core.classes import ClassSet
-from fcn_core.weights.sources import WeightFormat
-from fcn_core.models.vgg_fcn import VGG16_STAGES
-from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 from fcn_core.weights.errors import WeightsError
+from fcn_core.weights.sources import WeightFormat
 
 TORCHVISION_PREFIX = "model."
 """Our ``LogitsOnly`` wrapper keeps the torchvision net at ``.model``."""

@@ -25,14 +25,14 @@ import platformdirs
 import torch
 from torch import nn
 
-from fcn_core.weights.checkpoint import load_state_dict_checked, save_checkpoint
 from fcn_core.classes import ClassSet
-from fcn_core.weights.download import DownloadCancelled, DownloadError, ProgressCallback, download_file
-from fcn_core.models.registry import ModelSpec, get_model_spec
-from fcn_core.weights.sources import WeightSource
 from fcn_core.models.normalization import Normalization
+from fcn_core.models.registry import ModelSpec, get_model_spec
+from fcn_core.weights.checkpoint import load_state_dict_checked, save_checkpoint
+from fcn_core.weights.download import DownloadCancelled, DownloadError, ProgressCallback, download_file
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
 from fcn_core.weights.formats import WeightsFile, read_weights_file
+from fcn_core.weights.sources import WeightSource
 
 __all__ = [
     "DownloadCancelled", "DownloadError", "LoadedModel", "ProgressCallback", "WeightsError", "WeightsNotFoundError",
@@ -152,7 +152,9 @@ def load_model(
         try:
             return load_weights_file(cached[0], model_name)
         except WeightsError as error:
-            raise WeightsError(f"{error} — the cached file {cached[0]} is unusable; delete it and download or import again") from error
+            raise WeightsError(
+                f"{error} — the cached file {cached[0]} is unusable; delete it and download or import again"
+            ) from error
     if allow_download and spec.weight_sources:
         return load_weights_file(download_weights(model_name, progress=progress, cancel=cancel), model_name)
     raise WeightsNotFoundError(_not_found_message(spec))
@@ -209,7 +211,7 @@ def download_weights(
             failures.append(error)
     if len(failures) == 1:
         raise failures[0]
-    listing = "\n".join(f"[{source.key}] {error.reason}" for source, error in zip(sources, failures))
+    listing = "\n".join(f"[{source.key}] {error.reason}" for source, error in zip(sources, failures, strict=False))
     raise DownloadError(f"every source of {model_name} failed:\n{listing}", failures[-1].hint)
 
 
