@@ -74,20 +74,20 @@ def iter_upsampled(
 def labels_at(seg: Segmentation, size: tuple[int, int] | None = None) -> np.ndarray:
     """Arg-max label map at ``size`` (default: the photo size) from bilinearly upsampled
     probabilities, as the sticker mask is made (DESIGN §2)."""
-    size = tuple(size or seg.photo_size)
+    target = size or seg.photo_size
     dtype = np.uint8 if seg.classes.num_classes <= 256 else np.int32
-    labels = np.empty(size, dtype=dtype)
-    for rows, strip in iter_upsampled(seg.probabilities, size):
+    labels = np.empty(target, dtype=dtype)
+    for rows, strip in iter_upsampled(seg.probabilities, target):
         labels[rows] = strip.argmax(axis=0)
     return labels
 
 
 def probability_at(seg: Segmentation, class_id: int, size: tuple[int, int] | None = None) -> np.ndarray:
     """Probability map of one class at ``size`` (default: the photo size), float32 in [0, 1]."""
-    size = tuple(size or seg.photo_size)
+    target = size or seg.photo_size
     single = seg.probabilities[class_id : class_id + 1]
-    result = np.empty(size, dtype=np.float32)
-    for rows, strip in iter_upsampled(single, size):
+    result = np.empty(target, dtype=np.float32)
+    for rows, strip in iter_upsampled(single, target):
         result[rows] = strip[0]
     return result
 
@@ -137,4 +137,4 @@ def probability_image(probability: np.ndarray) -> Image.Image:
 
 def save_png(image: Image.Image, path: Path) -> Path:
     """Write ``image`` as PNG, whole or not at all (see :mod:`fcn_core.atomic_file`)."""
-    return write_atomically(path, lambda temporary: image.save(temporary, format="PNG"))
+    return write_atomically(path, lambda file: image.save(file, format="PNG"))

@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import secrets
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from PIL import Image
 
+from fcn_core.atomic_file import write_atomically
 from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
@@ -121,7 +119,7 @@ def save_sticker(
         raise StickerSaveError(problem)
     _check_destination(path, overwrite)
     data, quality = _encode(sticker, fmt_name, rules)
-    _write_atomically(path, data, lambda written: _verify(written, fmt_name, rules))
+    _write_checked(path, data, lambda written: _verify(written, fmt_name, rules))
     settings = f", WEBP quality {quality}" if quality is not None else ""
     logger.info("saved %s sticker %s (%s%s)", rules.title, path, _kib(len(data)), settings)
     return SavedSticker(path=path, fmt=fmt_name, num_bytes=len(data), quality=quality)
@@ -194,27 +192,12 @@ def _verify(path: Path, fmt: str, rules: StickerTarget) -> None:
         raise StickerSaveError(problem)
 
 
-def _write_atomically(path: Path, data: bytes, verify: Callable[[Path], None]) -> None:
-    """Write ``data`` to a temporary file beside ``path``, ``verify`` it, then move it into place."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+def _write_checked(path: Path, data: bytes, verify: Callable[[Path], None]) -> None:
+    """Write ``data`` atomically, verified before it replaces ``path``; OS errors in plain words."""
     try:
-        with open(temporary, "xb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        verify(temporary)
-        os.replace(temporary, path)
+        write_atomically(path, lambda file: file.write(data), verify=verify)
     except OSError as error:
-        _remove(temporary)
         raise StickerSaveError(_plain_os_error(error, path)) from error
-    except BaseException:
-        _remove(temporary)
-        raise
-
-
-def _remove(path: Path) -> None:
-    with suppress(FileNotFoundError):
-        path.unlink()
 
 
 def _plain_os_error(error: OSError, path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pytest
@@ -87,8 +88,8 @@ def test_save_png_leaves_nothing_when_encoding_fails(tmp_path: Path, monkeypatch
     target = tmp_path / "out.png"
     target.write_bytes(b"previous")
 
-    def broken_save(self: Image.Image, fp: Path, *args: object, **kwargs: object) -> None:
-        Path(fp).write_bytes(b"half a png")
+    def broken_save(self: Image.Image, fp: BinaryIO, *args: object, **kwargs: object) -> None:
+        fp.write(b"half a png")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(Image.Image, "save", broken_save)

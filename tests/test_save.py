@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fcn_core import atomic_file
 from fcn_core import save as sticker_io
 from fcn_core.save import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
 from fcn_core.sticker import Sticker
@@ -147,7 +148,7 @@ def test_permission_error_is_explained_even_where_the_user_is_root(tmp_path: Pat
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(sticker_io, "open", refuse, raising=False)
+    monkeypatch.setattr(atomic_file, "open", refuse, raising=False)
     with pytest.raises(StickerSaveError, match=r"cannot write cat.png into .*: permission denied"):
         save_sticker(disc_sticker(), tmp_path / "cat.png")
     assert folder_listing(tmp_path) == []
@@ -157,7 +158,7 @@ def test_failure_after_writing_leaves_no_temporary_file(tmp_path: Path, monkeypa
     def disk_full(source, destination):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sticker_io.os, "replace", disk_full)
+    monkeypatch.setattr(atomic_file.os, "replace", disk_full)
     with pytest.raises(StickerSaveError, match="No space left on device"):
         save_sticker(disc_sticker(), tmp_path / "cat.png")
     assert folder_listing(tmp_path) == []

@@ -13,7 +13,7 @@ from types import FrameType
 
 from tqdm import tqdm
 
-from fcn_core.atomic_file import write_atomically
+from fcn_core.atomic_file import write_text_atomically
 from fcn_core.batch import BatchReport, check_input_dir, run_batch
 from fcn_core.cli import common
 
@@ -93,7 +93,7 @@ def _print_outcome(report: BatchReport) -> None:
 
 
 def _write_report(report: BatchReport, path: Path) -> None:
-    write_atomically(path, lambda temporary: temporary.write_text(report.to_json() + "\n", encoding="utf-8"))
+    write_text_atomically(path, report.to_json() + "\n")
     print(f"report: {path}")
 
 

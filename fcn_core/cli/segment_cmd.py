@@ -9,7 +9,7 @@ from typing import Any
 
 from PIL import Image
 
-from fcn_core.atomic_file import write_atomically
+from fcn_core.atomic_file import write_text_atomically
 from fcn_core.cli import common
 from fcn_core.crf import refine_crf
 from fcn_core.overlay import (
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     for class_id, path in probability_paths.items():
         save_png(probability_image(probability_at(seg, class_id, photo.size)), path)
     summary = json.dumps(class_summary(seg, args.photo), indent=2, ensure_ascii=False) + "\n"
-    write_atomically(json_path, lambda temporary: temporary.write_text(summary, encoding="utf-8"))
+    write_text_atomically(json_path, summary)
     for path in outputs:
         print(path)
     return 0

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from fcn_core.atomic_file import write_text_atomically
 from fcn_core.classes import ClassSet
 from fcn_core.models.normalization import Normalization
 from fcn_core.training.data import SegmentationDataset
@@ -100,5 +101,5 @@ def evaluation_report(evaluation: Evaluation, classes: ClassSet, meta: dict[str,
 def write_report(path: Path, report: dict[str, Any]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    write_text_atomically(path, json.dumps(report, indent=2))
     return path

@@ -10,11 +10,13 @@ may also show a GUI.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from fcn_core.atomic_file import write_atomically, write_text_atomically
 from fcn_core.training.metrics import SegmentationScores
 
 COLUMNS = (
@@ -49,11 +51,7 @@ class TrainingLog:
         elif self.csv_path.exists():
             self.rows = [row for row in read_log(self.csv_path) if row.iteration <= resume_iteration]
         self.csv_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.csv_path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            for row in self.rows:
-                writer.writerow(_cells(row))
+        self._write_csv()
 
     def log_iteration(self, iteration: int, epoch: int, loss: float, lr: float, elapsed_s: float) -> None:
         self._append(LogRow(iteration, {"epoch": epoch, "loss": loss, "lr": lr, "elapsed_s": elapsed_s}))
@@ -73,8 +71,16 @@ class TrainingLog:
 
     def _append(self, row: LogRow) -> None:
         self.rows.append(row)
-        with self.csv_path.open("a", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerow(_cells(row))
+        self._write_csv()
+
+    def _write_csv(self) -> None:
+        """Rewrite the whole log atomically: a crash mid-write never leaves a torn last row (the log
+        holds one row per logged iteration, a few hundred KB for a paper-length run)."""
+        text = io.StringIO(newline="")
+        writer = csv.writer(text)
+        writer.writerow(COLUMNS)
+        writer.writerows(_cells(row) for row in self.rows)
+        write_text_atomically(self.csv_path, text.getvalue())
 
     def plot(self) -> Path:
         """Draw loss (raw and smoothed) and validation mean IU against iterations."""
@@ -101,7 +107,7 @@ class TrainingLog:
         iu_axes.set_ylabel("validation mean IU (%)", color="tab:red")
         iu_axes.set_ylim(0, 100)
         figure.tight_layout()
-        figure.savefig(self.plot_path)
+        write_atomically(self.plot_path, lambda file: figure.savefig(file, format="png"))
         return self.plot_path
 
 

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import os
 import pickle
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from fcn_core.atomic_file import write_atomically
 from fcn_core.classes import ClassSet
 from fcn_core.models.normalization import Normalization
 from fcn_core.weights.errors import WeightsError
@@ -136,14 +135,7 @@ def save_checkpoint(
         "extra": extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
-    try:
-        torch.save(payload, temp_name)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda file: torch.save(payload, file))
     logger.info("saved %s checkpoint to %s", arch, path)
     return path
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import logging
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -22,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.response import addinfourl
 
+from fcn_core.atomic_file import write_atomically
 from fcn_core.weights.errors import WeightsError, offline_hint
 
 logger = logging.getLogger(__name__)
@@ -70,21 +69,19 @@ def download_file(
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-    temp_path = Path(temp_name)
+    digests: dict[str, str] = {}
     try:
-        with os.fdopen(handle, "wb") as out:
-            digests = _stream(url, out, progress, cancel, timeout, destination.name)
-        _verify(digests, sha256=sha256, sha256_prefix=sha256_prefix, md5=md5, name=destination.name, url=url)
-        os.replace(temp_path, destination)
+        write_atomically(
+            destination,
+            lambda out: digests.update(_stream(url, out, progress, cancel, timeout, destination.name)),
+            verify=lambda _: _verify(
+                digests, sha256=sha256, sha256_prefix=sha256_prefix, md5=md5, name=destination.name, url=url
+            ),
+        )
     except DownloadError as error:
-        temp_path.unlink(missing_ok=True)
         if isinstance(error, DownloadCancelled):
             raise
         raise DownloadError(error.reason, offline_hint(model_name)) from error.__cause__
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
     logger.info("downloaded %s to %s", url, destination)
     return destination
 
