@@ -51,12 +51,12 @@ from app.worker import NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
-from fcn_core.save import SavedSticker
+from fcn_core.save import STICKER_FORMATS, SavedSticker
 from fcn_core.segmentation import Segmentation
 
 logger = logging.getLogger(__name__)
 
-STICKER_SUFFIXES = (".png", ".webp")
+STICKER_SUFFIXES = tuple(f".{fmt}" for fmt in STICKER_FORMATS)
 """File name endings of the sticker formats; typing one replaces it with the chosen format's."""
 
 APP_TITLE = "FCN Sticker Studio"

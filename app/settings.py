@@ -14,6 +14,7 @@ from typing import Literal
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from fcn_core.colors import color_hex, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.save import TARGETS
@@ -30,18 +31,6 @@ def _to_bool(value: object) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes", "on")
     return bool(value)
-
-
-def color_to_hex(color: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*color)
-
-
-def hex_to_color(text: str) -> tuple[int, int, int]:
-    """Parse ``#rrggbb``; raises ``ValueError`` on anything else."""
-    text = text.strip()
-    if len(text) != 7 or not text.startswith("#"):
-        raise ValueError(f"not a #rrggbb colour: {text!r}")
-    return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
 
 
 class AppSettings:
@@ -145,7 +134,7 @@ class AppSettings:
     def set_sticker_style(self, style: StickerStyle) -> None:
         for name in STYLE_FIELDS:
             value = getattr(style, name)
-            self.store.setValue(f"sticker/{name}", color_to_hex(value) if isinstance(value, tuple) else value)
+            self.store.setValue(f"sticker/{name}", color_hex(value) if isinstance(value, tuple) else value)
 
     def output_format(self) -> str:
         value = str(self.store.value("sticker/format", "png"))
@@ -181,5 +170,5 @@ class AppSettings:
         if isinstance(default, float):
             return float(raw)
         if isinstance(default, tuple):
-            return hex_to_color(str(raw))
+            return parse_color(str(raw))
         return type(default)(raw)

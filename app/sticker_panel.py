@@ -29,6 +29,7 @@ from app.document import Document
 from app.form_rows import side_by_side
 from app.imaging import checkerboard, on_checkerboard, qimage_from_array, swatch
 from app.settings import OUTPUT_FORMATS
+from fcn_core.colors import color_hex
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import MaskCleanup
 from fcn_core.save import TARGETS
@@ -55,7 +56,7 @@ class ColorButton(QPushButton):
     def set_color(self, color: tuple[int, int, int]) -> None:
         self._color = tuple(color)
         self.setIcon(QIcon(swatch(self._color, 16)))
-        self.setText("#{:02x}{:02x}{:02x}".format(*self._color))
+        self.setText(color_hex(self._color))
 
     def _choose(self) -> None:
         chosen = QColorDialog.getColor(QColor(*self._color), self, self._title)

@@ -9,7 +9,7 @@ by ``max_strip_bytes`` whatever the photo size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +28,6 @@ MAX_STRIP_BYTES = 64 * 1024 * 1024
 UNPAINTED_CLASS = 0
 """Class index left unpainted in overlays: ``background`` (VOC) and ``other`` (ADE20K). Painting
 it black, as the VOC colormap says, would only darken the photo around what the user looks for."""
-
-
-def color_hex(rgb: Sequence[int]) -> str:
-    """``#rrggbb`` of an RGB triple, for legends and JSON."""
-    red, green, blue = (int(channel) for channel in rgb)
-    return f"#{red:02x}{green:02x}{blue:02x}"
 
 
 def _bilinear_taps(source_len: int, target_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

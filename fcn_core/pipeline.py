@@ -21,6 +21,7 @@ from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
 from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup, empty_mask_error, found_classes_text, resolve_classes
 from fcn_core.photo import Photo
+from fcn_core.save import StickerFormat
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker, StickerStyle, make_sticker_from_patch
 from fcn_core.sticker_mask import sticker_mask
@@ -55,7 +56,7 @@ class StickerRequest:
     crf_mode: Literal["full", "binary"] = "binary"
     cleanup: MaskCleanup = field(default_factory=MaskCleanup)
     style: StickerStyle = field(default_factory=StickerStyle)
-    fmt: Literal["png", "webp"] = "png"
+    fmt: StickerFormat = "png"
     target: str = "telegram"
 
 

@@ -37,6 +37,8 @@ from fcn_core.sticker import Sticker
 logger = logging.getLogger(__name__)
 
 StickerFormat = Literal["png", "webp"]
+STICKER_FORMATS: tuple[StickerFormat, ...] = ("png", "webp")
+"""The file formats a sticker can be saved in (both messengers take both, with their own limits)."""
 WEBP_QUALITY_STEPS: tuple[int, ...] = (90, 80, 70, 60, 50, 40, 30, 20, 10)
 """WEBP qualities tried in order; the first that fits the target's byte limit is kept."""
 

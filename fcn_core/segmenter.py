@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from fcn_core.device import choose_device
 from fcn_core.models.cpu.fast_inference import optimize_for_inference
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
@@ -45,15 +46,6 @@ as good as Lanczos all the way (Pillow's docs) and several times faster on 12-MP
 _CPU = torch.device("cpu")
 
 
-def best_device() -> torch.device:
-    """CUDA if there is a GPU, else Apple's MPS, else the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return _CPU
-
-
 def autocast_dtype(device: torch.device) -> torch.dtype | None:
     """The reduced precision used on ``device``: bf16 on CUDA (fp16 on GPUs without bf16, which
     are older than Ampere), none elsewhere (CPU and MPS run float32, DESIGN §10)."""
@@ -67,19 +59,6 @@ def working_size(photo_size: tuple[int, int], max_side: int) -> tuple[int, int]:
     height, width = photo_size
     scale = min(1.0, max_side / max(height, width))
     return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def _resolve_device(requested: str | torch.device | None) -> torch.device:
-    """The device asked for, or the best one; asking for one that is not there is an error
-    rather than a silent switch to the CPU."""
-    if requested is None:
-        return best_device()
-    device = torch.device(requested)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device} was requested but PyTorch sees no CUDA GPU; use --device cpu")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device {device} was requested but Apple MPS is not available; use --device cpu")
-    return device
 
 
 class Segmenter:
@@ -101,7 +80,7 @@ class Segmenter:
         self.batch_size = batch_size
         self.device_message = ""
         self._normalization = loaded.normalization
-        self._device = _resolve_device(device)
+        self._device = choose_device(device)
         self._autocast_dtype = autocast_dtype(self._device)
         self._model = optimize_for_inference(loaded.model, self._device)
         logger.info("segmenter: %s on %s (autocast %s), weights %s", self.model_name, self._device,

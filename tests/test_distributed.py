@@ -38,7 +38,7 @@ def test_two_ranks_end_with_identical_weights_and_rank0_writes(tmp_path: Path) -
 
 
 def test_choose_device_explains_a_missing_or_unknown_device(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fcn_core.training.distributed import DeviceUnavailableError, choose_device
+    from fcn_core.device import DeviceUnavailableError, choose_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(DeviceUnavailableError, match="no CUDA device is available; use --device cpu"):

@@ -12,11 +12,12 @@ from torch import nn
 
 from fcn_core import segmenter as segmenter_module
 from fcn_core.classes import VOC_CLASSES
+from fcn_core.device import best_device
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.photo import Photo, photo_from_array
-from fcn_core.segmenter import Segmenter, autocast_dtype, best_device, working_size
+from fcn_core.segmenter import Segmenter, autocast_dtype, working_size
 from fcn_core.weights.store import LoadedModel
 from tests.photo_helpers import QUADRANT_COLOURS, quadrant_means, quadrants
 
@@ -232,7 +233,7 @@ def test_cpu_runs_float32() -> None:
 
 def test_unavailable_device_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(ValueError, match="no CUDA GPU"):
+    with pytest.raises(ValueError, match="no CUDA device is available"):
         Segmenter(tiny_fcn8s(), device="cuda")
 
 

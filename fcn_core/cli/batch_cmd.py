@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 from tqdm import tqdm
 
 from fcn_core.atomic_file import write_text_atomically
 from fcn_core.batch import BatchReport, check_input_dir, run_batch
 from fcn_core.cli import common
+from fcn_core.interrupt import first_ctrl_c_stops
 
 EPILOG = """examples:
   fcn-sticker batch holiday/ -o stickers/
@@ -67,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         bar.set_postfix_str(path.name, refresh=False)
         bar.update(done - bar.n)
 
-    with _stop_on_first_ctrl_c() as stop_requested:
+    with first_ctrl_c_stops(_announce_stop) as stop_requested:
         try:
             report = run_batch(
                 segmenter, args.input_dir, args.output, request,
@@ -97,23 +93,5 @@ def _write_report(report: BatchReport, path: Path) -> None:
     print(f"report: {path}")
 
 
-@contextmanager
-def _stop_on_first_ctrl_c() -> Iterator[threading.Event]:
-    """First Ctrl-C: set the event, so the batch stops after the current photo (clean, with a
-    report). Second Ctrl-C: the usual KeyboardInterrupt (still no partial file: writes are atomic)."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def on_sigint(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        print("\nstopping after the current photo (Ctrl-C again to stop now)", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
+def _announce_stop() -> None:
+    print("\nstopping after the current photo (Ctrl-C again to stop now)", file=sys.stderr)

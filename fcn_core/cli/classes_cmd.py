@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fcn_core.classes import ClassSet
 from fcn_core.cli import common
+from fcn_core.colors import color_hex, color_rgb_text
 from fcn_core.models.registry import DEFAULT_MODEL, get_model_spec, model_names
-from fcn_core.overlay import color_hex
 from fcn_core.weights.store import load_model
 
 EPILOG = """examples:
@@ -47,5 +47,5 @@ def format_classes(classes: ClassSet) -> str:
     width = max(len(name) for name in classes.names)
     lines = [f"{classes.name}: {classes.num_classes} classes", f"{'index':>5}  {'name':<{width}}  {'hex':<7}  RGB"]
     for index, (name, rgb) in enumerate(zip(classes.names, classes.colors, strict=True)):
-        lines.append(f"{index:>5}  {name:<{width}}  {color_hex(rgb)}  {','.join(str(int(c)) for c in rgb)}")
+        lines.append(f"{index:>5}  {name:<{width}}  {color_hex(rgb)}  {color_rgb_text(rgb)}")
     return "\n".join(lines)

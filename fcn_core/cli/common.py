@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fcn_core.batch import BatchError
+from fcn_core.colors import color_rgb_text, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.photo import PhotoError
 from fcn_core.pipeline import StickerRequest, same_file
-from fcn_core.save import TARGETS, StickerSaveError
+from fcn_core.save import STICKER_FORMATS, TARGETS, StickerSaveError
 from fcn_core.segmenter import Segmenter
 from fcn_core.sticker import StickerStyle
 from fcn_core.weights.errors import WeightsError
@@ -29,7 +30,6 @@ from fcn_core.weights.errors import WeightsError
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-STICKER_FORMATS = ("png", "webp")
 
 CommandRun = Callable[[argparse.Namespace], int]
 
@@ -114,12 +114,12 @@ def add_sticker_options(parser: argparse.ArgumentParser) -> None:
     defaults = StickerStyle()
     style.add_argument("--contour", type=_non_negative_int, default=defaults.contour_width, metavar="W",
                        help=f"width in px of the inner contour (default {defaults.contour_width}; 0 = none)")
-    style.add_argument("--contour-color", type=parse_color, default=defaults.contour_color, metavar="C",
-                       help=f"contour colour: #rrggbb or R,G,B (default {_format_rgb(defaults.contour_color)})")
+    style.add_argument("--contour-color", type=color_argument, default=defaults.contour_color, metavar="C",
+                       help=f"contour colour: #rrggbb or R,G,B (default {color_rgb_text(defaults.contour_color)})")
     style.add_argument("--stroke", type=_non_negative_int, default=defaults.stroke_width, metavar="W",
                        help=f"width in px of an outward stroke (default {defaults.stroke_width} = none)")
-    style.add_argument("--stroke-color", type=parse_color, default=defaults.stroke_color, metavar="C",
-                       help=f"stroke colour (default {_format_rgb(defaults.stroke_color)})")
+    style.add_argument("--stroke-color", type=color_argument, default=defaults.stroke_color, metavar="C",
+                       help=f"stroke colour (default {color_rgb_text(defaults.stroke_color)})")
     style.add_argument("--shadow", action="store_true", help="add a soft drop shadow")
     output = parser.add_argument_group("file format")
     output.add_argument("--format", choices=STICKER_FORMATS,
@@ -183,26 +183,12 @@ def check_output(output: Path, source: Path | None, *, overwrite: bool) -> None:
         raise OutputRefused(f"{output} already exists; add --overwrite to replace it")
 
 
-def parse_color(text: str) -> tuple[int, int, int]:
-    """``#rrggbb``, ``rrggbb`` or ``R,G,B`` (0–255) → an RGB tuple; argparse type."""
-    value = text.strip()
+def color_argument(text: str) -> tuple[int, int, int]:
+    """argparse type for a colour (``fcn_core.colors.parse_color``)."""
     try:
-        if "," in value:
-            parts = tuple(int(part) for part in value.split(","))
-        else:
-            hex_digits = value.removeprefix("#")
-            if len(hex_digits) != 6:
-                raise ValueError
-            parts = tuple(int(hex_digits[i : i + 2], 16) for i in (0, 2, 4))
-    except ValueError:
-        parts = ()
-    if len(parts) != 3 or not all(0 <= part <= 255 for part in parts):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a colour; use #rrggbb or R,G,B with values 0-255")
-    return parts  # type: ignore[return-value]
-
-
-def _format_rgb(rgb: tuple[int, int, int]) -> str:
-    return ",".join(str(channel) for channel in rgb)
+        return parse_color(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive_int(text: str) -> int:

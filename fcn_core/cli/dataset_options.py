@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from fcn_core.device import DeviceUnavailableError
 from fcn_core.models.registry import UnknownModelError
 from fcn_core.training.data import (
     DATASET_KINDS,
@@ -16,7 +17,6 @@ from fcn_core.training.data import (
     SegmentationDataset,
     open_dataset,
 )
-from fcn_core.training.distributed import DeviceUnavailableError
 from fcn_core.training.loop import TrainingError
 from fcn_core.weights.errors import WeightsError
 

@@ -12,8 +12,8 @@ from fcn_core.cli.dataset_options import (
     handles_training_errors,
     open_split,
 )
+from fcn_core.device import choose_device
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
-from fcn_core.training.distributed import choose_device
 from fcn_core.training.evaluate import evaluate, evaluation_report, format_table, write_report
 from fcn_core.training.run_folder import latest_checkpoint
 from fcn_core.weights.formats import read_weights_file

@@ -11,10 +11,10 @@ from PIL import Image
 
 from fcn_core.atomic_file import write_text_atomically
 from fcn_core.cli import common
+from fcn_core.colors import color_hex
 from fcn_core.crf import refine_crf
 from fcn_core.overlay import (
     blend_overlay,
-    color_hex,
     label_image,
     labels_at,
     probability_at,

@@ -23,9 +23,9 @@ import numpy as np
 from PIL import Image
 
 from fcn_core.classes import ADE20K_CLASSES, VOC_CLASSES, VOID_LABEL, ClassSet
+from fcn_core.photo import IMAGE_SUFFIXES
 
 MASK_IMAGE_MODES = frozenset({"P", "L"})
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 class DatasetError(ValueError):
@@ -199,7 +199,7 @@ def folder_dataset(
         classes = ClassSet(root.name, read_class_names(root / "classes.txt"))
     images = tuple(sorted(p for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
     if not images:
-        raise DatasetError(f"{image_dir}: no images ({', '.join(IMAGE_SUFFIXES)})")
+        raise DatasetError(f"{image_dir}: no images ({', '.join(sorted(IMAGE_SUFFIXES))})")
     masks = tuple(mask_dir / f"{image.stem}.png" for image in images)
     missing = [mask for mask in masks if not mask.is_file()]
     if missing:

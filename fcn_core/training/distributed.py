@@ -16,11 +16,9 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from fcn_core.device import choose_device
+
 logger = logging.getLogger(__name__)
-
-
-class DeviceUnavailableError(RuntimeError):
-    """The requested device does not exist here (e.g. ``--device cuda`` without CUDA); the message says what to use."""
 
 
 @dataclass(frozen=True)
@@ -42,23 +40,6 @@ class DistributedContext:
 def launched_rank() -> int:
     """This process's rank as ``torchrun`` announced it (0 when run alone), before any group exists."""
     return int(os.environ.get("RANK", "0"))
-
-
-def choose_device(requested: str | None, local_rank: int = 0) -> torch.device:
-    """``requested`` if given (an unavailable CUDA is an error, not a quiet CPU run), else CUDA when present."""
-    if requested:
-        try:
-            device = torch.device(requested)
-        except RuntimeError:
-            raise DeviceUnavailableError(f"unknown device {requested!r}; use cuda, cuda:N or cpu") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise DeviceUnavailableError(
-                f"--device {requested} was asked for but no CUDA device is available; use --device cpu"
-            )
-        if device.type == "cuda" and device.index is None:
-            device = torch.device("cuda", local_rank)
-        return device
-    return torch.device("cuda", local_rank) if torch.cuda.is_available() else torch.device("cpu")
 
 
 def init_distributed(requested_device: str | None = None) -> DistributedContext:

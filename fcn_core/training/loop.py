@@ -30,7 +30,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from fcn_core.interrupt import StopRequest, ctrl_c_stops_after_iteration, ignore_ctrl_c
+from fcn_core.interrupt import StopRequest, first_ctrl_c_stops, ignore_ctrl_c
 from fcn_core.models.normalization import Normalization
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import VGG16FCNBase
@@ -249,7 +249,7 @@ class Trainer:
             disable=not (self.config.progress and self.context.is_main), desc=self.config.arch,
         )
         try:
-            with ctrl_c_stops_after_iteration() as stop:
+            with first_ctrl_c_stops(_announce_stop) as stop:
                 batches = iter(self._loader())
                 while iteration < self.recipe.iterations:
                     if self._stop_requested(stop):
@@ -370,3 +370,7 @@ def train(
         return trainer.run()
     finally:
         shutdown_distributed(trainer.context)
+
+
+def _announce_stop() -> None:
+    logger.warning("stopping after this iteration and saving a checkpoint (Ctrl-C again to abort without saving)")
