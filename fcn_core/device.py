@@ -7,7 +7,10 @@ Without a request: CUDA, else Apple's MPS, else the CPU.
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 class DeviceUnavailableError(ValueError):
@@ -16,6 +19,8 @@ class DeviceUnavailableError(ValueError):
 
 def best_device(local_rank: int | None = None) -> torch.device:
     """CUDA if there is a GPU (device ``local_rank`` under torchrun), else MPS, else the CPU."""
+    import torch  # here: naming DeviceUnavailableError (the CLI's error mapper) must not cost a torch import
+
     if torch.cuda.is_available():
         return torch.device("cuda", local_rank) if local_rank is not None else torch.device("cuda")
     if torch.backends.mps.is_available():
@@ -26,6 +31,8 @@ def best_device(local_rank: int | None = None) -> torch.device:
 def choose_device(requested: str | torch.device | None, local_rank: int | None = None) -> torch.device:
     """``requested`` if given and present, else :func:`best_device`; ``cuda`` without an index
     becomes ``cuda:<local_rank>`` when a rank is given (one GPU per process under torchrun)."""
+    import torch
+
     if requested is None or requested == "":
         return best_device(local_rank)
     try:

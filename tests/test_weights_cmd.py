@@ -66,14 +66,14 @@ def test_download_shows_progress_and_stores_file(served: LocalServer, capsys: py
 
 def test_download_failure_exits_nonzero_with_message(served: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
     del served.routes["/fcn8s_from_caffe.pth"]
-    assert main(["weights", "download", "fcn8s", "--source", "pytorch-fcn"]) == 1
+    assert main(["weights", "download", "fcn8s", "--source", "pytorch-fcn"]) == 2  # weights problem: exit 2
     err = capsys.readouterr().err
     assert "error:" in err and "HTTP 404" in err and "fcn-sticker weights import PATH --model fcn8s" in err
     assert not (cache_dir() / "downloads" / "fcn8s_from_caffe.pth").exists()
 
 
 def test_download_unknown_source_exits_nonzero(served: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["weights", "download", "fcn8s", "--source", "mirror"]) == 1
+    assert main(["weights", "download", "fcn8s", "--source", "mirror"]) == 2
     assert "no weight source 'mirror'" in capsys.readouterr().err
 
 
@@ -87,7 +87,7 @@ def test_import_converts_and_stores(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_import_of_wrong_file_exits_nonzero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _state_file(tmp_path / "fcn16s_from_caffe.pth", FCN16s)
-    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 1
+    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 2
     assert "load it with --model fcn16s" in capsys.readouterr().err
     assert not imported_checkpoint_path("fcn8s").exists()
 

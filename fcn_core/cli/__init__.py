@@ -1,17 +1,39 @@
 """``fcn-sticker``: the command line. Each sub-command lives in its own module with an
-``add_parser(subparsers)`` function that registers it and sets ``func``."""
+``add_parser(subparsers)`` function that registers it and sets ``func``.
+
+Commands are imported only when they run: ``COMMANDS`` names each one's module and one-line help,
+so ``fcn-sticker --help`` imports no command at all, and ``fcn-sticker CMD …`` imports only
+``CMD``'s module (whose top level imports no torch; the heavy stack loads inside ``run``)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd, segment_cmd, train_cmd, weights_cmd
 
-COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, train_cmd, eval_cmd)
+class Command(NamedTuple):
+    name: str
+    module: str
+    help: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("make", "fcn_core.cli.make_cmd", "make a sticker from one photo"),
+    Command("batch", "fcn_core.cli.batch_cmd", "make a sticker from every photo in a folder"),
+    Command("segment", "fcn_core.cli.segment_cmd",
+            "save the segmentation of a photo (overlay, label PNG, probabilities, class shares)"),
+    Command("classes", "fcn_core.cli.classes_cmd", "list the classes a model can cut out, with their colours"),
+    Command("models", "fcn_core.cli.models_cmd", "list the models you can use"),
+    Command("weights", "fcn_core.cli.weights_cmd", "list, download or import model weights"),
+    Command("train", "fcn_core.cli.train_cmd", "train FCN-32s → FCN-16s → FCN-8s (or at once) on VOC or your own data"),
+    Command("eval", "fcn_core.cli.eval_cmd",
+            "score a model on a labelled dataset (pixel acc., mean acc., mean IU, f.w. IU)"),
+)
 
 EPILOG = """examples:
   fcn-sticker make cat.jpg                      largest object -> cat.cat.sticker.png next to the photo
@@ -26,7 +48,14 @@ EPILOG = """examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command named on the command line (the first word that is one), if any."""
+    names = {command.name for command in COMMANDS}
+    return next((word for word in argv if word in names), None)
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser with ``chosen``'s full options; every other command is only a name and a line of help."""
     parser = argparse.ArgumentParser(
         prog="fcn-sticker",
         description="Turn photos into stickers with FCN semantic segmentation.",
@@ -35,14 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens step by step")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
-        module.add_parser(subparsers)
+    for command in COMMANDS:
+        if command.name == chosen:
+            importlib.import_module(command.module).add_parser(subparsers)
+        else:
+            subparsers.add_parser(command.name, help=command.help)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(chosen_command(words))
+    args = parser.parse_args(words)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.func(args) or 0)

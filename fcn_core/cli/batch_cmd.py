@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from fcn_core.atomic_file import write_text_atomically
 from fcn_core.batch import BatchReport, check_input_dir, run_batch
-from fcn_core.cli import common
+from fcn_core.cli import common, errors
 from fcn_core.interrupt import first_ctrl_c_stops
 
 EPILOG = """examples:
@@ -32,7 +32,6 @@ once. Files are written whole or not at all, and photos are never overwritten.
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "batch",
-        help="make a sticker from every photo in a folder",
         description="Make one sticker per photo of a folder, with a progress bar and a per-file report.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -51,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@common.handles_user_errors
+@errors.handles_user_errors
 def run(args: argparse.Namespace) -> int:
     request = common.sticker_request(args, common.sticker_format(args))
     check_input_dir(args.input_dir)
@@ -76,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     _print_outcome(report)
     _write_report(report, report_path)
     if report.cancelled:
-        return common.EXIT_INTERRUPTED
-    return common.EXIT_FAILED if report.failed else 0
+        return errors.EXIT_INTERRUPTED
+    return errors.EXIT_FAILED if report.failed else 0
 
 
 def _print_outcome(report: BatchReport) -> None:

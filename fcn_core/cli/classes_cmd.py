@@ -6,10 +6,9 @@ import argparse
 from pathlib import Path
 
 from fcn_core.classes import ClassSet
-from fcn_core.cli import common
+from fcn_core.cli import errors
 from fcn_core.colors import color_hex, color_rgb_text
 from fcn_core.models.registry import DEFAULT_MODEL, get_model_spec, model_names
-from fcn_core.weights.store import load_model
 
 EPILOG = """examples:
   fcn-sticker classes
@@ -23,7 +22,6 @@ EPILOG = """examples:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "classes",
-        help="list the classes a model can cut out, with their colours",
         description="List index, name and overlay colour (hex and RGB) of every class of a model.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -35,8 +33,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@common.handles_user_errors
+@errors.handles_user_errors
 def run(args: argparse.Namespace) -> int:
+    from fcn_core.weights.store import load_model  # torch: only to read classes from a weights file
+
     classes = load_model(args.model, args.weights).classes if args.weights else get_model_spec(args.model).classes
     print(format_classes(classes))
     return 0

@@ -2,76 +2,27 @@
 
 One definition per option keeps the commands consistent (same names, same defaults, same help)
 and turns the parsed options into the library's values (:class:`StickerRequest`, a
-:class:`Segmenter`) in one place. Errors the user can act on become one line on stderr and an
-exit code: 2 for a problem with the command itself (options, model, weights), 1 when the input or
-the output failed, 130 when interrupted.
+:class:`Segmenter`) in one place. Errors become exit codes in ``fcn_core.cli.errors``. Nothing here
+imports torch at module level: building a parser (``--help``) must stay cheap.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fcn_core.batch import BatchError
+from fcn_core.cli.errors import OutputRefused, UsageError
 from fcn_core.colors import color_rgb_text, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
-from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
+from fcn_core.mask import AUTO, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
-from fcn_core.photo import PhotoError
 from fcn_core.pipeline import StickerRequest, same_file
-from fcn_core.save import STICKER_FORMATS, TARGETS, StickerSaveError
-from fcn_core.segmenter import Segmenter
+from fcn_core.save import STICKER_FORMATS, TARGETS
 from fcn_core.sticker import StickerStyle
-from fcn_core.weights.errors import WeightsError
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-
-CommandRun = Callable[[argparse.Namespace], int]
-
-
-class UsageError(ValueError):
-    """Options that contradict each other or name something that does not exist."""
-
-
-class OutputRefused(RuntimeError):
-    """Writing the output would replace the input photo, or an existing file without --overwrite."""
-
-
-def error(message: str) -> None:
-    """Print a user-facing error line to stderr."""
-    print(f"fcn-sticker: error: {message}", file=sys.stderr)
-
-
-def handles_user_errors(run: CommandRun) -> CommandRun:
-    """Turn the errors a user can fix into a message and an exit code instead of a traceback."""
-
-    @functools.wraps(run)
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except (UsageError, WeightsError) as exc:
-            error(str(exc))
-            return EXIT_USAGE
-        except KeyError as exc:  # unknown model or class: the message lists the names that exist
-            error(str(exc.args[0]) if exc.args else repr(exc))
-            return EXIT_USAGE
-        except (PhotoError, EmptyMaskError, StickerSaveError, BatchError, OutputRefused) as exc:
-            error(str(exc))
-            return EXIT_FAILED
-        except OSError as exc:  # e.g. an output folder that cannot be created
-            where = f"{exc.filename}: " if exc.filename else ""
-            error(f"{where}{exc.strerror or exc}")
-            return EXIT_FAILED
-        except KeyboardInterrupt:
-            error("interrupted; nothing half-written was left behind")
-            return EXIT_INTERRUPTED
-
-    return wrapper
+if TYPE_CHECKING:
+    from fcn_core.segmenter import Segmenter
 
 
 # --- option groups -------------------------------------------------------------------------
@@ -169,6 +120,8 @@ def sticker_request(args: argparse.Namespace, fmt: str) -> StickerRequest:
 def load_segmenter(args: argparse.Namespace) -> Segmenter:
     """The segmenter the model options describe; weights are never downloaded implicitly (the
     WeightsNotFoundError message says how to get them)."""
+    from fcn_core.segmenter import Segmenter  # torch: only once a command really segments
+
     try:
         return Segmenter.from_name(args.model, args.weights, device=args.device, max_side=args.max_side)
     except ValueError as exc:  # a device that is not there

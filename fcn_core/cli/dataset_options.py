@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import functools
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from fcn_core.device import DeviceUnavailableError
-from fcn_core.models.registry import UnknownModelError
 from fcn_core.training.data import (
     DATASET_KINDS,
     DEFAULT_SPLITS,
-    DatasetError,
     SegmentationDataset,
     open_dataset,
 )
-from fcn_core.training.loop import TrainingError
-from fcn_core.weights.errors import WeightsError
-
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
 
 DATASET_HELP = """datasets (--dataset KIND --data ROOT):
   voc      PASCAL VOC 2012: ROOT holds VOCdevkit/VOC2012 (or is VOC2012), splits train/val/trainval
@@ -55,37 +43,3 @@ def open_split(args: argparse.Namespace, split: str | None, default_index: int) 
     if split is None:
         split = DEFAULT_SPLITS[args.dataset][default_index]
     return open_dataset(args.dataset, args.data, split, sbd_root=args.sbd)
-
-
-def error(message: str) -> None:
-    print(f"fcn-sticker: error: {message}", file=sys.stderr)
-
-
-class UsageError(ValueError):
-    """Options that contradict each other or are missing."""
-
-
-def handles_training_errors(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Problems the user can fix become one line on stderr and an exit code, not a traceback:
-    2 for the command (options, model, weights, checkpoint), 1 for the data, 130 for Ctrl-C."""
-
-    @functools.wraps(run)
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except DatasetError as exc:
-            error(str(exc))
-            return EXIT_FAILED
-        except (
-            UsageError, WeightsError, TrainingError, DeviceUnavailableError, FileNotFoundError, FileExistsError
-        ) as exc:
-            error(str(exc))
-            return EXIT_USAGE
-        except UnknownModelError as exc:  # the message lists the names that exist
-            error(str(exc.args[0]) if exc.args else repr(exc))
-            return EXIT_USAGE
-        except KeyboardInterrupt:
-            error("interrupted")
-            return EXIT_INTERRUPTED
-
-    return wrapper

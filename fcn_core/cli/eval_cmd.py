@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fcn_core.cli.dataset_options import (
     DATASET_HELP,
-    UsageError,
     add_dataset_options,
-    handles_training_errors,
     open_split,
 )
+from fcn_core.cli.errors import UsageError, handles_user_errors
 from fcn_core.device import choose_device
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
-from fcn_core.training.evaluate import evaluate, evaluation_report, format_table, write_report
 from fcn_core.training.run_folder import latest_checkpoint
-from fcn_core.weights.formats import read_weights_file
-from fcn_core.weights.store import LoadedModel, load_model
+
+if TYPE_CHECKING:
+    from fcn_core.weights.store import LoadedModel
 
 EPILOG = f"""examples:
   fcn-sticker eval --weights runs/fcn8s --dataset voc --data ~/data/VOC
@@ -30,7 +30,6 @@ EPILOG = f"""examples:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "eval",
-        help="score a model on a labelled dataset (pixel acc., mean acc., mean IU, f.w. IU)",
         description=(
             "Run a model over a dataset split, one image at a time at full size, and report the FCN paper's "
             "metrics from one confusion matrix (label 255 ignored), per-class IU included. Prints the table "
@@ -54,6 +53,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadedModel:
+    from fcn_core.weights.formats import read_weights_file  # torch: only once the command runs
+    from fcn_core.weights.store import load_model
+
     if args.weights is None:
         return load_model(args.model or DEFAULT_MODEL, allow_download=args.download)
     weights = latest_checkpoint(args.weights)
@@ -67,8 +69,10 @@ def _brief(names: tuple[str, ...] | list[str], shown: int = 6) -> str:
     return f"({head}{', …' if len(names) > shown else ''}; {len(names)} classes)"
 
 
-@handles_training_errors
+@handles_user_errors
 def run_eval(args: argparse.Namespace) -> int:
+    from fcn_core.training.evaluate import evaluate, evaluation_report, format_table, write_report
+
     if args.limit is not None and args.limit < 1:
         raise UsageError("--limit must be at least 1")
     device = choose_device(args.device)

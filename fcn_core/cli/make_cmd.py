@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from fcn_core.cli import common
+from fcn_core.cli import common, errors
 from fcn_core.photo import load_photo
 from fcn_core.pipeline import photo_to_sticker, sticker_file_name
 from fcn_core.save import save_sticker
@@ -32,7 +32,6 @@ an existing file is only replaced with --overwrite, and the photo itself never i
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "make",
-        help="make a sticker from one photo",
         description="Cut an object out of a photo and save it as a 512×512 Telegram/WhatsApp sticker.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -46,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@common.handles_user_errors
+@errors.handles_user_errors
 def run(args: argparse.Namespace) -> int:
     output_arg = None if args.output is None else Path(args.output)
     # Path() drops a trailing slash, which is how a user says "a folder" that does not exist yet.

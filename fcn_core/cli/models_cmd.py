@@ -10,7 +10,6 @@ from fcn_core.models.registry import DEFAULT_MODEL, all_model_specs
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "models",
-        help="list the models you can use",
         description="List every model in the registry: classes, input normalisation and weight sources.",
         epilog="example:\n  fcn-sticker models\n  fcn-sticker make photo.jpg --model fcn16s",
         formatter_class=argparse.RawDescriptionHelpFormatter,

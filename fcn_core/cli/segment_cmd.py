@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image
 
 from fcn_core.atomic_file import write_text_atomically
-from fcn_core.cli import common
+from fcn_core.cli import common, errors
 from fcn_core.colors import color_hex
 from fcn_core.crf import refine_crf
 from fcn_core.overlay import (
@@ -42,7 +42,6 @@ All images have the photo's size. Existing files are only replaced with --overwr
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "segment",
-        help="save the segmentation of a photo (overlay, label PNG, probabilities, class shares)",
         description="Segment a photo and save what the network found.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -59,10 +58,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-@common.handles_user_errors
+@errors.handles_user_errors
 def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.opacity <= 1.0:
-        raise common.UsageError(f"--opacity must be between 0 and 1, got {args.opacity}")
+        raise errors.UsageError(f"--opacity must be between 0 and 1, got {args.opacity}")
     photo = load_photo(args.photo)
     segmenter = common.load_segmenter(args)
     named = [segmenter.classes.index_of(ref) for ref in args.probabilities or ()]

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fcn_core.cli.dataset_options import (
     DATASET_HELP,
-    EXIT_INTERRUPTED,
-    UsageError,
     add_dataset_options,
-    handles_training_errors,
     open_split,
 )
-from fcn_core.training.distributed import launched_rank
-from fcn_core.training.loop import TrainConfig, resume_config, train
-from fcn_core.training.recipes import OPTIMIZERS, RECIPE_NAMES, make_recipe
+from fcn_core.cli.errors import EXIT_INTERRUPTED, UsageError, handles_user_errors
+from fcn_core.training.recipes import INIT_SCRATCH, INIT_VGG16, OPTIMIZERS, PAPER_PREDECESSOR, RECIPE_NAMES, make_recipe
 from fcn_core.training.run_folder import latest_checkpoint
-from fcn_core.training.staging import INIT_SCRATCH, INIT_VGG16, PAPER_PREDECESSOR
-from fcn_core.weights.checkpoint import load_checkpoint
+
+if TYPE_CHECKING:
+    from fcn_core.training.loop import TrainConfig
 
 EPILOG = f"""the paper's three stages on VOC (reference recipe, one GPU, about a day each):
   fcn-sticker train --arch fcn32s --dataset voc-aug --data ~/data/VOC --sbd ~/data/SBD --out runs/fcn32s --download
@@ -40,7 +37,6 @@ several GPUs (same options; --batch-size is per GPU):
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train",
-        help="train FCN-32s → FCN-16s → FCN-8s (or at once) on VOC or your own data",
         description=(
             "Train one stage of the FCN family. FCN-32s and FCN-8s-at-once start from ImageNet VGG16; "
             "FCN-16s starts from a trained FCN-32s and FCN-8s from a trained FCN-16s (--init). Writes "
@@ -108,6 +104,8 @@ def _recipe_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _new_config(args: argparse.Namespace) -> TrainConfig:
+    from fcn_core.training.loop import TrainConfig
+
     if args.arch is None or args.out is None:
         raise UsageError("--arch and --out are needed to start a run (or --resume one)")
     init = args.init or PAPER_PREDECESSOR[args.arch]
@@ -143,8 +141,12 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise UsageError(f"--width must be above 0 and at most 1 (got {args.width})")
 
 
-@handles_training_errors
+@handles_user_errors
 def run_train(args: argparse.Namespace) -> int:
+    from fcn_core.training.distributed import launched_rank  # torch: only once training starts
+    from fcn_core.training.loop import resume_config, train
+    from fcn_core.weights.checkpoint import load_checkpoint
+
     _check_numbers(args)
     resume = latest_checkpoint(args.resume) if args.resume else None
     if resume is not None:

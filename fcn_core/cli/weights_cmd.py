@@ -9,17 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from fcn_core.cli.errors import handles_user_errors
 from fcn_core.models.registry import all_model_specs, get_model_spec, model_names
 from fcn_core.weights.sources import WeightSource
-from fcn_core.weights.store import (
-    WeightsError,
-    cache_dir,
-    cached_source_path,
-    download_weights,
-    import_weights,
-    imported_checkpoint_path,
-    source_path,
-)
 
 EPILOG = """examples:
   fcn-sticker weights list                              what each model can use, and what is here
@@ -37,7 +29,6 @@ program's own .pt checkpoints. Weights are kept in the cache folder shown by `we
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "weights",
-        help="list, download or import model weights",
         description="Manage the weights the models need: list sources and what is cached, "
         "download from a model's sources, or import a file you already have.",
         epilog=EPILOG,
@@ -64,6 +55,8 @@ def _size(path: Path) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from fcn_core.weights.store import cache_dir, cached_source_path, imported_checkpoint_path  # torch: when it runs
+
     print(f"cache: {cache_dir()}")
     for spec in all_model_specs():
         print(spec.name)
@@ -99,15 +92,15 @@ class _DownloadBar:
             self.bar.close()
 
 
+@handles_user_errors
 def run_download(args: argparse.Namespace) -> int:
+    from fcn_core.weights.store import download_weights  # torch: only when the action runs
+
     bar = _DownloadBar(args.model)
     try:
         path = download_weights(args.model, args.source, progress=bar)
-    except WeightsError as error:
+    finally:
         bar.close()
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    bar.close()
     print(f"{args.model}: weights at {path} ({_size(path)})")
     source = _source_of(args.model, path)
     if source is not None and not _has_checksum(source):
@@ -116,6 +109,8 @@ def run_download(args: argparse.Namespace) -> int:
 
 
 def _source_of(model_name: str, path: Path) -> WeightSource | None:
+    from fcn_core.weights.store import source_path
+
     return next((s for s in get_model_spec(model_name).weight_sources if source_path(s) == path), None)
 
 
@@ -139,11 +134,10 @@ def unverified_checksum_message(source: WeightSource, sha256: str) -> str:
     )
 
 
+@handles_user_errors
 def run_import(args: argparse.Namespace) -> int:
-    try:
-        target = import_weights(args.path, args.model)
-    except WeightsError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from fcn_core.weights.store import import_weights  # torch: only when the action runs
+
+    target = import_weights(args.path, args.model)
     print(f"{args.model}: imported {args.path} → {target} ({_size(target)}); it is used from now on")
     return 0

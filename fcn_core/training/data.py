@@ -24,12 +24,9 @@ from PIL import Image
 
 from fcn_core.classes import ADE20K_CLASSES, VOC_CLASSES, VOID_LABEL, ClassSet
 from fcn_core.photo import IMAGE_SUFFIXES
+from fcn_core.training.errors import DatasetError
 
 MASK_IMAGE_MODES = frozenset({"P", "L"})
-
-
-class DatasetError(ValueError):
-    """A dataset tree or file that cannot be used; the message names the path and what is expected."""
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,15 @@ from fcn_core.training.distributed import (
     init_distributed,
     shutdown_distributed,
 )
+from fcn_core.training.errors import TrainingError
 from fcn_core.training.evaluate import evaluate
 from fcn_core.training.log import TrainingLog
 from fcn_core.training.metrics import SegmentationScores
-from fcn_core.training.recipes import Recipe
+from fcn_core.training.recipes import INIT_VGG16, Recipe
 from fcn_core.training.rng_state import capture_rng_state, restore_rng_state, seed_everything
 from fcn_core.training.run_folder import checkpoint_path, checkpoints_in
 from fcn_core.training.samples import AugmentedSamples, TrainOrder
-from fcn_core.training.staging import INIT_VGG16, initial_model
+from fcn_core.training.staging import initial_model
 from fcn_core.training.step import make_optimizer, training_step
 from fcn_core.training.transforms import training_transform
 from fcn_core.weights.checkpoint import (
@@ -62,10 +63,6 @@ logger = logging.getLogger(__name__)
 
 LOSS_WINDOW = 20
 """Iterations averaged for the loss shown on the progress bar."""
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on (diverged, or a resume that would not be exact); the message says why."""
 
 
 @dataclass(frozen=True)

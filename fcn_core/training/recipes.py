@@ -25,6 +25,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
+INIT_VGG16 = "vgg16"
+INIT_SCRATCH = "scratch"
+PAPER_PREDECESSOR: dict[str, str] = {"fcn32s": INIT_VGG16, "fcn8s-atonce": INIT_VGG16, "fcn16s": "fcn32s", "fcn8s": "fcn16s"}
+"""What each net of the family is initialised from in the paper."""
+
 REFERENCE_LEARNING_RATES: dict[str, float] = {"fcn32s": 1e-10, "fcn16s": 1e-12, "fcn8s": 1e-14, "fcn8s-atonce": 1e-10}
 REFERENCE_ITERATIONS: dict[str, int] = {"fcn32s": 100_000, "fcn16s": 100_000, "fcn8s": 100_000, "fcn8s-atonce": 300_000}
 REFERENCE_INTERVAL = 4_000

@@ -31,6 +31,7 @@ from fcn_core.models.normalization import CAFFE_BGR, Normalization
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import VGG16FCNBase
 from fcn_core.training.input_fold import refold_first_conv_
+from fcn_core.training.recipes import INIT_SCRATCH, INIT_VGG16
 from fcn_core.training.vgg_init import init_from_vgg16, load_vgg16_imagenet_state_dict
 from fcn_core.weights.checkpoint import load_checkpoint
 from fcn_core.weights.errors import WeightsError
@@ -38,10 +39,6 @@ from fcn_core.weights.sources import vgg16_imagenet_source
 
 logger = logging.getLogger(__name__)
 
-INIT_VGG16 = "vgg16"
-INIT_SCRATCH = "scratch"
-PAPER_PREDECESSOR: dict[str, str] = {"fcn32s": INIT_VGG16, "fcn8s-atonce": INIT_VGG16, "fcn16s": "fcn32s", "fcn8s": "fcn16s"}
-"""What each net of the family is initialised from in the paper."""
 
 CLASS_DEPENDENT_PREFIXES = ("score", "upscore")
 
