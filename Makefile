@@ -18,9 +18,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/sticker-studio
 
-# The static checks first (seconds), then the suite.
+# The static checks first (seconds), then the suite: lint, the layering contracts
+# (pyproject.toml [tool.importlinter]), then the tests.
 check: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 test: check
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest

@@ -27,6 +27,7 @@ from PIL import Image
 
 from fcn_core.device import choose_device
 from fcn_core.models.cpu.fast_inference import optimize_for_inference
+from fcn_core.models.registry import DEFAULT_MODEL
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.weights.store import LoadedModel, ProgressCallback, load_model
@@ -89,7 +90,7 @@ class Segmenter:
     @classmethod
     def from_name(
         cls,
-        model_name: str = "fcn8s",
+        model_name: str = DEFAULT_MODEL,
         weights: Path | None = None,
         *,
         allow_download: bool = False,

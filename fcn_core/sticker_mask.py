@@ -85,10 +85,10 @@ def _exact_box(selection: Selection, mask: np.ndarray, window: MaskWindow) -> tu
         block_cols = (np.arange(left, right) - origin_x) // step
         return fine & kept[np.ix_(block_rows, block_cols)]
 
-    top_rows = strip(span_top, min(span_bottom, span_top + edge), span_left, span_right).any(axis=1)
-    bottom_rows = strip(max(span_top, span_bottom - edge), span_bottom, span_left, span_right).any(axis=1)
-    left_cols = strip(span_top, span_bottom, span_left, min(span_right, span_left + edge)).any(axis=0)
-    right_cols = strip(span_top, span_bottom, max(span_left, span_right - edge), span_right).any(axis=0)
+    top_rows = np.asarray(strip(span_top, min(span_bottom, span_top + edge), span_left, span_right).any(axis=1))
+    bottom_rows = np.asarray(strip(max(span_top, span_bottom - edge), span_bottom, span_left, span_right).any(axis=1))
+    left_cols = np.asarray(strip(span_top, span_bottom, span_left, min(span_right, span_left + edge)).any(axis=0))
+    right_cols = np.asarray(strip(span_top, span_bottom, max(span_left, span_right - edge), span_right).any(axis=0))
     return (
         span_top + int(np.argmax(top_rows)),
         span_bottom - int(np.argmax(bottom_rows[::-1])),

@@ -88,7 +88,7 @@ def sticker_format(args: argparse.Namespace, output: Path | None = None) -> str:
     target = TARGETS[args.target]
     suffix = output.suffix.lower().lstrip(".") if output is not None and output.suffix else None
     if suffix is not None and suffix not in STICKER_FORMATS:
-        raise UsageError(f"a sticker file ends in .png or .webp, not {output.suffix} ({output})")
+        raise UsageError(f"a sticker file ends in .png or .webp, not .{suffix} ({output})")
     if args.format and suffix and args.format != suffix:
         raise UsageError(f"--format {args.format} does not match the output name {output}")
     fmt = args.format or suffix or target.formats[0]

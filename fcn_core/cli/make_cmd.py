@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     # Path() drops a trailing slash, which is how a user says "a folder" that does not exist yet.
     into_folder = output_arg is None or output_arg.is_dir() or args.output.endswith(("/", os.sep))
     request = common.sticker_request(args, common.sticker_format(args, None if into_folder else output_arg))
-    if not into_folder:  # checked before the slow part, so a mistake costs nothing
+    if output_arg is not None and not into_folder:  # checked before the slow part, so a mistake costs nothing
         common.check_output(output_arg, args.photo, overwrite=args.overwrite)
     photo = load_photo(args.photo)
     segmenter = common.load_segmenter(args)

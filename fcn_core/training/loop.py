@@ -178,7 +178,10 @@ class Trainer:
         else:
             if checkpoint.classes != classes:
                 raise TrainingError(f"the checkpoint was trained on {checkpoint.classes.name}, not {classes.name}")
-            model = get_model_spec(checkpoint.arch).build(num_classes=classes.num_classes, width=checkpoint.width)
+            built = get_model_spec(checkpoint.arch).build(num_classes=classes.num_classes, width=checkpoint.width)
+            if not isinstance(built, VGG16FCNBase):
+                raise TrainingError(f"{checkpoint.arch} is not a VGG FCN: only the FCN family trains here")
+            model = built
             load_state_dict_checked(model, checkpoint.state_dict)
             normalization = checkpoint.normalization
             description = str(checkpoint.provenance.get("init", ""))

@@ -21,12 +21,12 @@ logger = logging.getLogger(__name__)
 def capture_rng_state(device: torch.device) -> dict[str, Any]:
     """The state of every global generator this process uses."""
     version, internal, gauss_next = random.getstate()
-    name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    name, keys, position, has_gauss, cached_gaussian = np.random.get_state(legacy=True)
     state: dict[str, Any] = {
         "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
         "numpy": {
             "name": name,
-            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "keys": torch.from_numpy(np.asarray(keys).astype(np.int64)),
             "position": int(position),
             "has_gauss": int(has_gauss),
             "cached_gaussian": float(cached_gaussian),

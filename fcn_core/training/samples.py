@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.utils.data
 
 from fcn_core.training.data import SegmentationDataset
 from fcn_core.training.transforms import JointTransform, pair_to_tensors
@@ -68,7 +69,7 @@ class TrainOrder:
 
 
 @dataclass(frozen=True)
-class AugmentedSamples:
+class AugmentedSamples(torch.utils.data.Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Dataset view for the loader: key (index, position) → augmented ``(uint8 image, int64 mask)`` tensors."""
 
     dataset: SegmentationDataset

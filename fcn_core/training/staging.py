@@ -73,6 +73,7 @@ def initial_model(
         imagenet = vgg16_imagenet_source().normalization
         if not caffe_input:
             return InitialModel(model, imagenet, "VGG16 ImageNet (torchvision IMAGENET1K_V1)")
+        assert isinstance(model.conv1_1, nn.Conv2d)
         refold_first_conv_(model.conv1_1, imagenet, CAFFE_BGR)
         return InitialModel(model, CAFFE_BGR, "VGG16 ImageNet (torchvision IMAGENET1K_V1, conv1_1 refolded to Caffe BGR input)")
     if init == INIT_SCRATCH:
