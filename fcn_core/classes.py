@@ -8,6 +8,7 @@ exactly rather than picking our own colours.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,10 +81,12 @@ class ClassSet:
                 return index
             raise KeyError(f"class index {index} is out of range 0..{self.num_classes - 1} for {self.name}")
         wanted = class_ref.strip().lower()
-        for index, class_name in enumerate(self.names):
-            if class_name.lower() == wanted:
-                return index
-        raise KeyError(f"unknown class {class_ref!r} for {self.name}; known: {', '.join(self.names)}")
+        lowered = [class_name.lower() for class_name in self.names]
+        if wanted in lowered:
+            return lowered.index(wanted)
+        close = difflib.get_close_matches(wanted, lowered, n=3, cutoff=0.6)
+        guess = f"; did you mean {' or '.join(self.names[lowered.index(name)] for name in close)}?" if close else ""
+        raise KeyError(f"unknown class {class_ref!r} for {self.name}{guess} (known: {', '.join(self.names)})")
 
 
 VOC_CLASSES = ClassSet("PASCAL VOC", VOC_CLASS_NAMES)

@@ -391,3 +391,30 @@ def test_installed_entry_point_runs() -> None:
     result = subprocess.run([str(executable), "make", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert "fcn-sticker make cat.jpg" in result.stdout
+
+
+def test_unknown_class_fails_before_any_weights_load_and_suggests(
+    photo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_model(args: object) -> None:
+        raise AssertionError("the model must not load for a misspelt class")
+
+    monkeypatch.setattr(common, "load_segmenter", no_model)
+    assert main(["make", str(photo), "-c", "persn"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown class 'persn'" in err and "did you mean person?" in err
+
+
+def test_existing_output_fails_before_the_network_runs(
+    photo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = photo.parent / "me.person.sticker.png"
+    existing.write_bytes(b"keep")
+
+    def no_model(args: object) -> None:
+        raise AssertionError("the network must not run when the output exists")
+
+    monkeypatch.setattr(common, "load_segmenter", no_model)
+    assert main(["make", str(photo), "-c", "PERSON"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert existing.read_bytes() == b"keep"

@@ -16,7 +16,7 @@ from fcn_core.cli.errors import OutputRefused, UsageError
 from fcn_core.colors import color_rgb_text, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import AUTO, MaskCleanup
-from fcn_core.models.registry import DEFAULT_MODEL, model_names
+from fcn_core.models.registry import DEFAULT_MODEL, get_model_spec, model_names
 from fcn_core.pipeline import StickerRequest, same_file
 from fcn_core.save import STICKER_FORMATS, TARGETS
 from fcn_core.sticker import StickerStyle
@@ -97,8 +97,20 @@ def sticker_format(args: argparse.Namespace, output: Path | None = None) -> str:
     return fmt
 
 
+def chosen_class_names(args: argparse.Namespace) -> list[str] | None:
+    """The ``-c`` classes' own names (duplicates dropped), checked against the model's classes
+    before any weights load: an unknown name fails at once, with "did you mean". None when the
+    classes are only known later (``--auto``, or ``--weights`` whose file brings its classes)."""
+    if not args.classes or args.weights is not None:
+        return None
+    classes = get_model_spec(args.model).classes
+    names = [classes.names[classes.index_of(ref)] for ref in args.classes]
+    return list(dict.fromkeys(names))
+
+
 def sticker_request(args: argparse.Namespace, fmt: str) -> StickerRequest:
-    """The StickerRequest the sticker options describe."""
+    """The StickerRequest the sticker options describe (class names checked first)."""
+    chosen_class_names(args)
     style = StickerStyle(
         contour_width=args.contour,
         contour_color=args.contour_color,

@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     request = common.sticker_request(args, common.sticker_format(args, None if into_folder else output_arg))
     if output_arg is not None and not into_folder:  # checked before the slow part, so a mistake costs nothing
         common.check_output(output_arg, args.photo, overwrite=args.overwrite)
+    elif (names := common.chosen_class_names(args)) is not None:  # -c: the file name is known already
+        early = (output_arg or args.photo.parent) / sticker_file_name(args.photo.stem, names, request.fmt)
+        common.check_output(early, args.photo, overwrite=args.overwrite)
     photo = load_photo(args.photo)
     segmenter = common.load_segmenter(args)
     sticker, seg = photo_to_sticker(segmenter, photo, request)
