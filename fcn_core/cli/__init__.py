@@ -9,9 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 
-from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd, segment_cmd, train_cmd, weights_cmd
+from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd, pack_cmd, segment_cmd, train_cmd, weights_cmd
 
-COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, train_cmd, eval_cmd)
+COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, pack_cmd, train_cmd, eval_cmd)
 
 EPILOG = """examples:
   fcn-sticker make cat.jpg                      largest object -> cat.cat.sticker.png next to the photo
@@ -21,6 +21,7 @@ EPILOG = """examples:
   fcn-sticker classes                           class indices, names and colours
   fcn-sticker models                            the models and where their weights come from
   fcn-sticker weights download fcn8s            fetch and verify weights (or: weights import FILE)
+  fcn-sticker pack --help                       sticker packs for Telegram and WhatsApp
   fcn-sticker train --help / eval --help        reproduce FCN-32s -> 16s -> 8s on PASCAL VOC
   fcn-sticker <command> --help                  details and examples for one command
 """
