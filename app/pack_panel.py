@@ -68,6 +68,8 @@ logger = logging.getLogger(__name__)
 
 THUMB = 96
 CELL = QSize(THUMB + 16, THUMB + 34)
+EMOJI_SCALE = 1.4
+"""Emojis are drawn larger than the text: they are what the person reads at a glance."""
 CHAT_BACKGROUND = QColor(0xDD, 0xE6, 0xCF)
 """A chat wallpaper's colour: stickers are seen on it, not on white."""
 FILE_ROLE = Qt.ItemDataRole.UserRole
@@ -142,7 +144,10 @@ class StickerDelegate(QStyledItemDelegate):
         text = index.data(EMOJI_ROLE) or "no emoji"
         if index.data(TRAY_ROLE):
             text = f"{text} · tray"
-        painter.drawText(QRect(rect.x(), rect.y() + THUMB + 8, rect.width(), 22), Qt.AlignmentFlag.AlignCenter, text)
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * EMOJI_SCALE)
+        painter.setFont(font)
+        painter.drawText(QRect(rect.x(), rect.y() + THUMB + 6, rect.width(), 26), Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
@@ -218,6 +223,9 @@ class PackPanel(QWidget):
         self.emoji_edit.setPlaceholderText("1–3 emojis, e.g. 😺😻")
         self.emoji_edit.setToolTip("The emojis this sticker answers to (WhatsApp: 1–3, Telegram: 1–20)")
         self.emoji_edit.editingFinished.connect(self._emojis_edited)
+        font = self.emoji_edit.font()
+        font.setPointSizeF(font.pointSizeF() * EMOJI_SCALE)
+        self.emoji_edit.setFont(font)
         self.tray_button = QPushButton("Tray icon")
         self.tray_button.setToolTip("Make WhatsApp's tray icon (96×96) from this sticker")
         self.tray_button.clicked.connect(self._tray_chosen)

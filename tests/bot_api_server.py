@@ -60,10 +60,12 @@ def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str
     if content_type.startswith("application/x-www-form-urlencoded"):
         return dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True)), {}
     message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    fields, files = {}, {}
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
     for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
+        name = str(part.get_param("name", header="content-disposition"))
         payload = part.get_payload(decode=True)
+        assert isinstance(payload, bytes)
         filename = part.get_filename()
         if filename is None:
             fields[name] = payload.decode()
