@@ -224,6 +224,19 @@ def test_webp_that_cannot_shrink_is_named_and_one_that_can_is_re_encoded(tmp_pat
     assert (folder / "removed" / "hopeless.webp").is_file()  # removed, not lost
 
 
+def test_a_png_over_telegrams_limit_goes_as_webp(tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    create_pack(folder, "Big", "tests", target="telegram")
+    big = folder / "stickers" / "big.png"
+    Image.fromarray(noisy_rgba(512, noisy_alpha=False), "RGBA").save(big)
+    assert big.stat().st_size > 512 * KB
+    pack = add_file(folder, big, ("🙂",))
+    result = export_telegram(pack, folder, tmp_path / "out")
+    [path] = result.sticker_files
+    assert path.name == "01.webp" and path.stat().st_size <= 512 * KB
+    assert "re-encoded as WEBP quality" in result.notes[0]
+
+
 def test_remove_and_reorder_never_lose_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     create_pack(folder, "Shapes", "tests", target="telegram")

@@ -85,6 +85,8 @@ def test_rule_failures_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1 and "dog" in err
     code, _, err = run(capsys, "pack", "move", pack, 5, 1)
     assert code == 1 and "no sticker 5" in err
+    code, _, err = run(capsys, "pack", "remove", pack, 0)
+    assert code == 2 and "start at 1" in err and len(open_pack(pack).stickers) == 2
     code, _, err = run(capsys, "pack", "list", tmp_path)
     assert code == 1 and "not a sticker pack" in err
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)

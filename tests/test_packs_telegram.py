@@ -128,6 +128,9 @@ def test_unreachable_api_and_a_malformed_token(voc_pack: tuple[Pack, Path]) -> N
     assert TOKEN not in str(failure.value)
     with pytest.raises(TelegramError, match="not a bot token"):
         BotApi("my password")
+    with pytest.raises(TelegramError, match="must look like https://api.telegram.org") as failure:
+        BotApi(TOKEN, api_url="localhost:8081")
+    assert TOKEN not in str(failure.value)
 
 
 def test_set_names_follow_telegrams_rules() -> None:

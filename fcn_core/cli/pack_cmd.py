@@ -140,9 +140,13 @@ def handles_pack_errors(run: CommandRun) -> CommandRun:
     return wrapper
 
 
-def _index(pack_size: int, position: int) -> int:
-    """A 1-based position from the command line as a 0-based index (the library checks the range)."""
-    return position - 1 if position >= 1 else pack_size  # 0 or less: out of range on purpose
+def _index(position: int) -> int:
+    """A 1-based position from the command line as a 0-based index (the library checks the upper end)."""
+    if position < 1:
+        from fcn_core.cli.common import UsageError
+
+        raise UsageError(f"sticker positions start at 1 (the first sticker), not {position}")
+    return position - 1
 
 
 def _emojis(values: list[str] | None) -> tuple[str, ...] | None:
@@ -214,21 +218,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 @handles_pack_errors
 def run_move(args: argparse.Namespace) -> int:
-    from fcn_core.packs.model import move_sticker, open_pack
+    from fcn_core.packs.model import move_sticker
 
-    size = len(open_pack(args.folder).stickers)
-    move_sticker(args.folder, _index(size, args.position), _index(size, args.new_position))
+    move_sticker(args.folder, _index(args.position), _index(args.new_position))
     print(f"moved sticker {args.position} to position {args.new_position}")
     return 0
 
 
 @handles_pack_errors
 def run_remove(args: argparse.Namespace) -> int:
-    from fcn_core.packs.model import REMOVED_FOLDER, open_pack, remove_sticker
+    from fcn_core.packs.model import REMOVED_FOLDER, remove_sticker
 
-    pack = open_pack(args.folder)
-    index = _index(len(pack.stickers), args.position)
-    removed = remove_sticker(args.folder, index)
+    removed = remove_sticker(args.folder, _index(args.position))
     print(f"removed sticker {args.position}; its file is kept in {args.folder / REMOVED_FOLDER} "
           f"({len(removed.stickers)} stickers left)")
     return 0
@@ -236,19 +237,19 @@ def run_remove(args: argparse.Namespace) -> int:
 
 @handles_pack_errors
 def run_emoji(args: argparse.Namespace) -> int:
-    from fcn_core.packs.model import open_pack, set_emojis
+    from fcn_core.packs.model import set_emojis
 
     emojis = _emojis([args.emojis]) or ()
-    set_emojis(args.folder, _index(len(open_pack(args.folder).stickers), args.position), emojis)
+    set_emojis(args.folder, _index(args.position), emojis)
     print(f"sticker {args.position}: {''.join(emojis)}")
     return 0
 
 
 @handles_pack_errors
 def run_tray(args: argparse.Namespace) -> int:
-    from fcn_core.packs.model import open_pack, set_tray
+    from fcn_core.packs.model import set_tray
 
-    set_tray(args.folder, _index(len(open_pack(args.folder).stickers), args.position))
+    set_tray(args.folder, _index(args.position))
     print(f"the tray icon is made from sticker {args.position}")
     return 0
 

@@ -32,6 +32,7 @@ from fcn_core.packs.rules import (
 )
 
 PIL_NAMES = {"PNG": "png", "WEBP": "webp"}
+TRAY_SIDE = WHATSAPP_TRAY.side
 
 
 class PackRuleError(ValueError):
@@ -146,15 +147,18 @@ def _prepare_sticker(path: Path, sticker: PackSticker, rule: ImageRule) -> Prepa
                               "render it for this messenger instead of enlarging it")
     if fmt in rule.formats and rule.size_problem(*picture.size) is None and len(data) <= rule.max_bytes:
         return PreparedSticker(sticker, Encoded(data, fmt), converted=False)
-    target_fmt = fmt if fmt in rule.formats else rule.formats[-1]
-    try:
-        encoded = encode_to_fit(fit_canvas(picture, rule), target_fmt, rule)
-    except CannotFit as exc:
-        raise _StickerProblem("bytes", str(exc)) from exc
-    return PreparedSticker(sticker, encoded, converted=True)
-
-
-TRAY_SIDE = WHATSAPP_TRAY.side
+    # Keep the format where the messenger takes it; WEBP (lossy, fits by lowering quality) otherwise
+    # and as the last resort for a PNG too big for the limit.
+    formats = [fmt] if fmt in rule.formats else []
+    formats += [name for name in ("webp",) if name in rule.formats and name not in formats]
+    canvas = fit_canvas(picture, rule)
+    failure: CannotFit | None = None
+    for target_fmt in formats:
+        try:
+            return PreparedSticker(sticker, encode_to_fit(canvas, target_fmt, rule), converted=True)
+        except CannotFit as exc:
+            failure = exc
+    raise _StickerProblem("bytes", str(failure)) from failure
 
 
 def tray_icon(path: Path) -> Encoded:

@@ -28,6 +28,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from fcn_core.mask import MaskCleanup
 from fcn_core.packs.encode import encode_to_fit
 from fcn_core.packs.files import write_bytes, write_text
@@ -219,8 +221,6 @@ def add_sticker(
     """Encode ``rgba`` (an H×W×4 uint8 array or a PIL image, already rendered for the pack's
     target) into ``stickers/NNN.<fmt>`` and append it; raises ``CannotFit`` when it cannot meet
     the target's byte limit and ``PackError`` when its size is wrong for the target."""
-    from PIL import Image  # a PIL image or an array, both are common at the callers
-
     folder = Path(folder)
     pack = open_pack(folder)
     rule = pack.rules.sticker

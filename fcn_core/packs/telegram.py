@@ -90,6 +90,8 @@ class BotApi:
                  sleep: Callable[[float], None] = time.sleep, max_wait: float = MAX_RATE_LIMIT_WAIT) -> None:
         if not re.fullmatch(r"\d+:[\w-]+", token.strip()):
             raise TelegramError("that is not a bot token: @BotFather gives one like 123456789:AAH…; copy it whole")
+        if urllib.parse.urlsplit(api_url).scheme not in ("http", "https") or not urllib.parse.urlsplit(api_url).netloc:
+            raise TelegramError(f"the Bot API URL must look like https://api.telegram.org, not {api_url!r}")
         self._token = token.strip()
         self.api_url = api_url.rstrip("/")
         self.timeout = timeout
@@ -118,17 +120,17 @@ class BotApi:
             body, content_type = multipart(fields, files)
         else:
             body, content_type = urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
-        request = urllib.request.Request(f"{self.api_url}/bot{self._token}/{method}", data=body,
-                                         headers={"Content-Type": content_type}, method="POST")
         logger.debug("Bot API %s", method)
         try:
+            request = urllib.request.Request(f"{self.api_url}/bot{self._token}/{method}", data=body,
+                                             headers={"Content-Type": content_type}, method="POST")
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = response.read()
         except urllib.error.HTTPError as exc:
             payload = exc.read()
             code: int | None = exc.code
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+        except (urllib.error.URLError, OSError, ValueError) as exc:  # never str(exc) of a request: the URL holds the token
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or type(exc).__name__
             host = urllib.parse.urlsplit(self.api_url).netloc
             raise TelegramError(f"cannot reach the Telegram Bot API at {host}: {reason}") from None
         else:
