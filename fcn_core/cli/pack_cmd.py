@@ -44,8 +44,9 @@ TOKEN_VARIABLE = "TELEGRAM_BOT_TOKEN"
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     from fcn_core.cli import common
-    from fcn_core.packs.model import TARGETS
+    from fcn_core.packs.rules import MESSENGERS  # the pack targets, without the pack model's imports
 
+    targets = tuple(MESSENGERS)
     parser = subparsers.add_parser(
         "pack", help="make a sticker pack and send it to Telegram or WhatsApp",
         description="Collect stickers into a pack, tag them with emoji, check the messengers' rules, export, upload.",
@@ -58,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     new.add_argument("--title", required=True, help="the pack's name as people see it")
     new.add_argument("--publisher", required=True, help="who made it (WhatsApp shows it under the title)")
     new.add_argument("--identifier", help="WhatsApp identifier (default: from the title, made unique)")
-    new.add_argument("--target", choices=TARGETS, default="telegram",
+    new.add_argument("--target", choices=targets, default="telegram",
                      help="what the stickers are rendered for (default telegram; telegram-emoji = 100×100 custom emoji)")
     new.set_defaults(func=run_new)
 
