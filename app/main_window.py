@@ -39,6 +39,7 @@ from app.imaging import shares_of
 from app.layers import selection_names
 from app.legend import LegendWidget
 from app.model_control import ModelControl
+from app.pack_panel import PackPanel, pack_dock
 from app.recent_menu import RecentFilesMenu
 from app.refinement import Refinement
 from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
             self._add_dock("Classes", self.legend, "classes_dock"),
             self._add_dock("Sticker", self.sticker_panel, "sticker_dock", scroll=True),
         )
+        self.pack_panel = PackPanel(self.settings)
+        self.pack_dock = pack_dock(self, self.pack_panel)
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -152,6 +155,10 @@ class MainWindow(QMainWindow):
             "&Save sticker…", self.save_sticker, keys.Save, pixmap.SP_DialogSaveButton,
             "Save the sticker shown in the preview",
         )
+        self.add_to_pack_action = self._action(
+            "Add to &pack", self.add_to_pack, "Ctrl+Shift+S", pixmap.SP_FileDialogNewFolder,
+            "Add the sticker to the sticker pack (rendered for the pack's messenger)",
+        )
         self.batch_action = self._action(
             "&Batch export…", self.open_batch_dialog, "Ctrl+B", pixmap.SP_DirOpenIcon,
             "Make a sticker of every photo in a folder",
@@ -172,6 +179,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
+        file_menu.addAction(self.add_to_pack_action)
         file_menu.addAction(self.batch_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -193,6 +201,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.addAction(self.open_action)
         toolbar.addAction(self.save_action)
+        toolbar.addAction(self.add_to_pack_action)
         toolbar.addAction(self.batch_action)
         model_button = QToolButton()
         model_button.setText("Model")
@@ -240,6 +249,7 @@ class MainWindow(QMainWindow):
         self.builder.saved.connect(self._on_saved)
         self.builder.saveFailed.connect(self._on_save_failed)
         self.sticker_panel.save_button.clicked.connect(self.save_sticker)
+        self.pack_panel.message.connect(self.show_message)
         self.view_panel.hoverText.connect(self.hover_label.setText)
         view = self.view_panel.view
         view.zoomChanged.connect(lambda scale: self.zoom_label.setText(f"{scale:.0%}" if view.has_photo() else ""))
@@ -379,6 +389,18 @@ class MainWindow(QMainWindow):
         self.settings.set_last_folder("save", path.parent)
         self.builder.save(path, overwrite=True)  # the file dialog already asked about replacing
 
+    def add_to_pack(self) -> None:
+        """Render the previewed selection for the open pack's messenger and add it."""
+        doc, request = self.document, self.builder.request()
+        if self.builder.sticker is None or request is None or doc.photo is None or doc.displayed is None:
+            self.show_message("Nothing to add yet: click an object first.")
+            return
+        self.pack_dock.show()
+        self.pack_dock.raise_()
+        crf = doc.crf.preset if doc.crf.enabled else None  # the displayed segmentation is already refined
+        if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf):
+            self.pack_panel.ask_new_pack()
+
     def _on_saved(self, saved: SavedSticker) -> None:
         self.show_message(f"Saved {saved.path} ({saved.num_bytes / 1024:.0f} KB, {saved.fmt.upper()}).")
         self.stickerSaved.emit(saved)
@@ -432,6 +454,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.save_action.setEnabled(self.builder.sticker is not None)
+        self.add_to_pack_action.setEnabled(self.builder.sticker is not None)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_SECONDS * 1000)
@@ -451,5 +474,6 @@ class MainWindow(QMainWindow):
         self._store_document_options()
         self.settings.sync()
         self.builder.shutdown()
+        self.pack_panel.shutdown()
         self.service.shutdown()
         super().closeEvent(event)

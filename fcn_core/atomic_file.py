@@ -43,6 +43,11 @@ def write_atomically(
     return path
 
 
+def write_bytes_atomically(path: str | Path, data: bytes) -> Path:
+    """:func:`write_atomically` for bytes already encoded (stickers, pack files)."""
+    return write_atomically(path, lambda file: file.write(data))
+
+
 def write_text_atomically(path: str | Path, text: str) -> Path:
     """:func:`write_atomically` for UTF-8 text (reports, JSON, CSV logs)."""
-    return write_atomically(path, lambda file: file.write(text.encode("utf-8")))
+    return write_bytes_atomically(path, text.encode("utf-8"))

@@ -46,12 +46,14 @@ class BatchError(RuntimeError):
 
 @dataclass
 class BatchItem:
-    """What happened to one photo; ``output`` is where its sticker is (or would have been)."""
+    """What happened to one photo; ``output`` is where its sticker is (or would have been);
+    ``classes`` are what a made sticker shows."""
 
     source: Path
     output: Path | None
     status: BatchStatus
     reason: str = ""
+    classes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class BatchItem:
             "output": None if self.output is None else str(self.output),
             "status": self.status,
             "reason": self.reason,
+            "classes": list(self.classes),
         }
 
 
@@ -318,4 +321,4 @@ def _process_chunk(
         except Exception as exc:
             record(BatchItem(source, output, "failed", _failure_reason(exc)))
         else:
-            record(BatchItem(source, output, "made"))
+            record(BatchItem(source, output, "made", classes=sticker.class_names))

@@ -195,9 +195,11 @@ def test_shortcuts_and_toolbar(window):
     assert window.open_action.shortcut().toString() == "Ctrl+O"
     assert window.save_action.shortcut().toString() == "Ctrl+S"
     assert window.batch_action.shortcut().toString() == "Ctrl+B"
+    assert window.add_to_pack_action.shortcut().toString() == "Ctrl+Shift+S"
     assert not window.save_action.isEnabled()  # nothing to save before a class is picked
+    assert not window.add_to_pack_action.isEnabled()
     toolbar_texts = [action.text() for action in window.findChild(QToolBar).actions()]
-    assert toolbar_texts[:3] == ["&Open photo…", "&Save sticker…", "&Batch export…"]
+    assert toolbar_texts[:4] == ["&Open photo…", "&Save sticker…", "Add to &pack", "&Batch export…"]
 
 
 def test_zoom_buttons_and_wheel(qtbot, window, photo):

@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("classes", "fcn_core.cli.classes_cmd", "list the classes a model can cut out, with their colours"),
     Command("models", "fcn_core.cli.models_cmd", "list the models you can use"),
     Command("weights", "fcn_core.cli.weights_cmd", "list, download or import model weights"),
+    Command("pack", "fcn_core.cli.pack_cmd", "make a sticker pack and send it to Telegram or WhatsApp"),
     Command("train", "fcn_core.cli.train_cmd", "train FCN-32s → FCN-16s → FCN-8s (or at once) on VOC or your own data"),
     Command("eval", "fcn_core.cli.eval_cmd",
             "score a model on a labelled dataset (pixel acc., mean acc., mean IU, f.w. IU)"),
@@ -43,6 +44,7 @@ EPILOG = """examples:
   fcn-sticker classes                           class indices, names and colours
   fcn-sticker models                            the models and where their weights come from
   fcn-sticker weights download fcn8s            fetch and verify weights (or: weights import FILE)
+  fcn-sticker pack --help                       sticker packs for Telegram and WhatsApp
   fcn-sticker train --help / eval --help        reproduce FCN-32s -> 16s -> 8s on PASCAL VOC
   fcn-sticker <command> --help                  details and examples for one command
 """

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from fcn_core.atomic_file import write_text_atomically
 from fcn_core.batch import BatchReport, check_input_dir, run_batch
-from fcn_core.cli import common, errors
+from fcn_core.cli import common, errors, pack_cmd
 from fcn_core.interrupt import first_ctrl_c_stops
 
 EPILOG = """examples:
@@ -20,6 +20,8 @@ EPILOG = """examples:
       only people, CRF-refined, sub-folders included (mirrored under stickers/)
   fcn-sticker batch holiday/ -o stickers/ --target whatsapp --overwrite
       WhatsApp WEBP stickers, remaking those that already exist
+  fcn-sticker batch holiday/ --pack mypack -c cat
+      the stickers go into the sticker pack mypack (see `fcn-sticker pack --help`)
 
 A photo that cannot be used (not an image, truncated, nothing of the class in it) is
 reported with the reason and the batch goes on; the exit code is 1 if any photo failed.
@@ -37,8 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("input_dir", type=Path, metavar="DIR", help="folder of photos")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTDIR",
+    parser.add_argument("-o", "--output", type=Path, metavar="OUTDIR",
                         help="folder for the stickers (created if missing; may be DIR itself)")
+    parser.add_argument("--pack", type=Path, metavar="PACK",
+                        help="add the stickers to this sticker pack (rendered for its messenger, into PACK/stickers/)")
     parser.add_argument("--recursive", action="store_true", help="include photos in sub-folders")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="where to write the JSON report (default OUTDIR/report.json)")
@@ -53,6 +57,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 @errors.handles_user_errors
 def run(args: argparse.Namespace) -> int:
     request = common.sticker_request(args, common.sticker_format(args))
+    if args.pack is not None:
+        request = pack_cmd.batch_request(args, request)
+    elif args.output is None:
+        raise errors.UsageError("say where the stickers go: -o OUTDIR, or --pack PACK")
     check_input_dir(args.input_dir)
     segmenter = common.load_segmenter(args)
     bar = tqdm(unit="photo", desc="stickers", file=sys.stderr, dynamic_ncols=True)
@@ -72,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     report_path = args.report or args.output / "report.json"
+    if args.pack is not None:
+        pack_cmd.add_batch_to_pack(args.pack, report, request)
     _print_outcome(report)
     _write_report(report, report_path)
     if report.cancelled:

@@ -50,8 +50,9 @@ def add_crf_options(parser: argparse.ArgumentParser, *, with_mode: bool) -> None
                            help="binary: chosen class vs the rest (fast, default); full: all classes")
 
 
-def add_sticker_options(parser: argparse.ArgumentParser) -> None:
-    """Class choice, mask clean-up, style and file format: everything in a StickerRequest."""
+def add_sticker_options(parser: argparse.ArgumentParser, *, file_options: bool = True) -> None:
+    """Class choice, mask clean-up, style and file format: everything in a StickerRequest.
+    ``file_options=False`` leaves out format, target and overwrite (a pack decides those)."""
     classes = parser.add_argument_group("what to cut out").add_mutually_exclusive_group()
     classes.add_argument("-c", "--class", dest="classes", action="append", metavar="CLASS",
                          help="class name or index to cut out (repeat for several, e.g. -c person -c dog)")
@@ -72,6 +73,8 @@ def add_sticker_options(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--stroke-color", type=color_argument, default=defaults.stroke_color, metavar="C",
                        help=f"stroke colour (default {color_rgb_text(defaults.stroke_color)})")
     style.add_argument("--shadow", action="store_true", help="add a soft drop shadow")
+    if not file_options:
+        return
     output = parser.add_argument_group("file format")
     output.add_argument("--format", choices=STICKER_FORMATS,
                         help="png or webp (default: from -o's suffix, else what --target prefers)")

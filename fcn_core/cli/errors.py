@@ -17,6 +17,10 @@ from fcn_core.batch import BatchError
 from fcn_core.device import DeviceUnavailableError
 from fcn_core.mask import EmptyMaskError
 from fcn_core.models.registry import UnknownModelError
+from fcn_core.packs.check import PackRuleError
+from fcn_core.packs.encode import CannotFit
+from fcn_core.packs.model import PackError
+from fcn_core.packs.telegram import TelegramError
 from fcn_core.photo import PhotoError
 from fcn_core.save import StickerSaveError
 from fcn_core.training.errors import DatasetError, TrainingError
@@ -46,8 +50,10 @@ argument lists the names that exist."""
 
 FAILED_ERRORS: tuple[type[BaseException], ...] = (
     PhotoError, EmptyMaskError, StickerSaveError, BatchError, OutputRefused, DatasetError, OSError,
+    PackError, PackRuleError, CannotFit, TelegramError,
 )
-"""The input or the output failed (exit 1)."""
+"""The input or the output failed (exit 1); a pack that breaks a messenger's rule, or an upload the Bot API
+refused, included."""
 
 
 def error(message: str) -> None:
