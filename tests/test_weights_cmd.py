@@ -17,7 +17,7 @@ from fcn_core.models.registry import get_model_spec, model_names
 from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import cache_dir, imported_checkpoint_path, load_model
-from tests.weights_helpers import LocalServer, Route, local_http_server
+from tests.weights_helpers import LocalServer, Route, caffemodel_from_state_dict, local_http_server
 
 WIDTH = 1 / 16
 
@@ -87,7 +87,7 @@ def test_import_converts_and_stores(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_import_of_wrong_file_exits_nonzero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _state_file(tmp_path / "fcn16s_from_caffe.pth", FCN16s)
-    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 1
+    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 2
     assert "load it with --model fcn16s" in capsys.readouterr().err
     assert not imported_checkpoint_path("fcn8s").exists()
 
@@ -112,3 +112,14 @@ def test_download_without_published_checksum_prints_sha256_once(
 def test_download_with_published_checksum_prints_no_sha256(served: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["weights", "download", "fcn8s"]) == 0
     assert "no checksum is published" not in capsys.readouterr().out
+
+
+def test_import_of_truncated_caffemodel_is_the_weights_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 1: a half-downloaded .caffemodel gives the weights error and exit code 2, not a BufferError."""
+    data = caffemodel_from_state_dict({"a.weight": torch.ones(3, 2, 3, 3), "a.bias": torch.zeros(3)})
+    path = tmp_path / "half.caffemodel"
+    path.write_bytes(data[: len(data) // 2])
+    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 2
+    err = capsys.readouterr().err
+    assert "half.caffemodel: not a valid Caffe model" in err and "BufferError" not in err
+    assert not imported_checkpoint_path("fcn8s").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from fcn_core.cli.common import EXIT_USAGE
 from fcn_core.models.registry import all_model_specs, get_model_spec, model_names
 from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import (
@@ -144,6 +145,6 @@ def run_import(args: argparse.Namespace) -> int:
         target = import_weights(args.path, args.model)
     except WeightsError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(f"{args.model}: imported {args.path} → {target} ({_size(target)}); it is used from now on")
     return 0

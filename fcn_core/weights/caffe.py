@@ -309,11 +309,13 @@ def read_caffemodel(path: str | Path) -> list[CaffeLayer]:
         )
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            view = memoryview(mapped)
             try:
-                return parse_caffemodel(view, str(path))
-            finally:
-                view.release()
+                return parse_caffemodel(mapped, str(path))
+            except CaffeFormatError as error:
+                # The traceback's frames hold views of the map, and a map with live views cannot
+                # close (BufferError would replace this message): keep the message, drop the frames.
+                failure = error.with_traceback(None)
+        raise failure
     except OSError as error:
         raise WeightsError(f"cannot read {path}: {error.strerror or error}") from error
 
