@@ -276,7 +276,7 @@ def _read_layer(reader: _Reader, v1: bool) -> CaffeLayer:
     return CaffeLayer(name, layer_type, blobs)
 
 
-def parse_caffemodel(data: bytes | bytearray | memoryview, origin: str = "caffemodel") -> list[CaffeLayer]:
+def parse_caffemodel(data: bytes | bytearray | memoryview | mmap.mmap, origin: str = "caffemodel") -> list[CaffeLayer]:
     """Decode a serialized NetParameter; layers from ``layer`` (V2) and ``layers`` (V1) in file order."""
     buffer = memoryview(data).cast("B")
     reader = _Reader(buffer, 0, len(buffer), origin)
