@@ -110,7 +110,7 @@ class Segmenter:
     @classmethod
     def from_name(
         cls,
-        model_name: str = "fcn8s",
+        model_name: str | None = None,
         weights: Path | None = None,
         *,
         allow_download: bool = False,
@@ -118,7 +118,8 @@ class Segmenter:
         device: str | torch.device | None = None,
         max_side: int = DEFAULT_MAX_SIDE,
     ) -> Segmenter:
-        """Load ``model_name``'s weights (see ``fcn_core.weights.store.load_model``) and wrap them."""
+        """Load ``model_name``'s weights (see ``fcn_core.weights.store.load_model``: None means the
+        ``weights`` file's own architecture, else the default model) and wrap them."""
         loaded = load_model(model_name, weights, allow_download=allow_download, progress=progress)
         return cls(loaded, device=device, max_side=max_side)
 

@@ -12,12 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import common, main
+from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.overlay import labels_at
 from fcn_core.photo import load_photo
 from fcn_core.segmenter import Segmenter
+from fcn_core.weights.checkpoint import save_checkpoint
 from fcn_core.weights.store import load_model
 from tests.cli_helpers import (
     BROKEN_PHOTOS,
@@ -92,6 +97,30 @@ def test_make_without_weights_says_how_to_get_them(photo: Path, capsys: pytest.C
 def test_make_with_a_missing_weights_file(photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["make", str(photo), "--weights", str(tmp_path / "nope.pt")]) == 2
     assert "nope.pt" in capsys.readouterr().err
+
+
+def test_make_with_an_ambiguous_weights_file_asks_for_the_model(
+    photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #12 item 2: without --model, an FCN-8s-family file of unknown origin is not guessed to be fcn8s."""
+    weights = tmp_path / "mine.pth"
+    torch.save(FCN8s(width=1 / 16).state_dict(), weights)
+    assert main(["make", str(photo), "--weights", str(weights), "--device", "cpu"]) == 2
+    assert "--model fcn8s or --model fcn8s-atonce" in capsys.readouterr().err
+    assert main(["classes", "--weights", str(weights)]) == 2
+    assert main(["classes", "--weights", str(weights), "--model", "fcn8s-atonce"]) == 0
+
+
+def test_make_without_model_uses_the_architecture_the_checkpoint_records(tmp_path: Path, photo: Path) -> None:
+    torch.manual_seed(0)
+    weights = save_checkpoint(tmp_path / "fcn16s.pt", FCN16s(width=1 / 16).eval(), arch="fcn16s", classes=VOC_CLASSES,
+                              normalization=CAFFE_BGR, provenance={"source": "test"})
+    segmenter = Segmenter(load_model("fcn16s", weights), device="cpu")
+    name = segmenter.classes.names[next(iter(segmenter.segment(load_photo(photo)).class_shares()))]
+    output = tmp_path / "out.png"
+    assert main(["make", str(photo), "--weights", str(weights), "-c", name, "-o", str(output), "--device", "cpu"]) == 0
+    assert output.is_file()
+    assert main(["classes", "--weights", str(weights)]) == 0
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_PHOTOS))

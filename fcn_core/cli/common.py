@@ -79,8 +79,9 @@ def handles_user_errors(run: CommandRun) -> CommandRun:
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
-                       help=f"segmentation model (default {DEFAULT_MODEL}; see `fcn-sticker models`)")
+    group.add_argument("--model", choices=model_names(), metavar="NAME",
+                       help=f"segmentation model (default: the --weights file's own, else {DEFAULT_MODEL}; "
+                            "see `fcn-sticker models`)")
     group.add_argument("--weights", type=Path, metavar="FILE",
                        help="weight file to use instead of the cached/downloaded weights of --model")
     group.add_argument("--device", metavar="DEVICE",

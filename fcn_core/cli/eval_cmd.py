@@ -16,7 +16,6 @@ from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.training.distributed import choose_device
 from fcn_core.training.evaluate import evaluate, evaluation_report, format_table, write_report
 from fcn_core.training.run_folder import latest_checkpoint
-from fcn_core.weights.formats import read_weights_file
 from fcn_core.weights.store import LoadedModel, load_model
 
 EPILOG = f"""examples:
@@ -54,11 +53,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadedModel:
-    if args.weights is None:
-        return load_model(args.model or DEFAULT_MODEL, allow_download=args.download)
-    weights = latest_checkpoint(args.weights)
-    model_name = args.model or read_weights_file(weights).archs[0]
-    return load_model(model_name, weights)
+    weights = None if args.weights is None else latest_checkpoint(args.weights)
+    return load_model(args.model, weights, allow_download=args.download)
 
 
 def _brief(names: tuple[str, ...] | list[str], shown: int = 6) -> str:
