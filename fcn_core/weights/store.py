@@ -104,9 +104,8 @@ def load_weights_file(path: str | Path, model_name: str | None = None) -> Loaded
 
 def _load(weights: WeightsFile, spec: ModelSpec) -> LoadedModel:
     if spec.name not in weights.archs:
-        raise WeightsError(
-            f"{weights.path} holds {weights.describe()}, not {spec.name}; load it with {' or '.join(f'--model {arch}' for arch in weights.archs)}"
-        )
+        options = " or ".join(f"--model {arch}" for arch in weights.archs)
+        raise WeightsError(f"{weights.path} holds {weights.describe()}, not {spec.name}; load it with {options}")
     classes = weights.classes or spec.classes
     if classes.num_classes != weights.num_classes:
         raise WeightsError(
