@@ -5,6 +5,7 @@ partial file left behind on any failure."""
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,6 +98,52 @@ def test_web_page_instead_of_file_is_refused(server: LocalServer, tmp_path: Path
     server.routes["/drive"] = Route(b"<html>confirm download</html>", content_type="text/html; charset=utf-8")
     with pytest.raises(DownloadError, match="web page instead of the file"):
         download_file(server.url("/drive"), tmp_path / "w.pth")
+    assert _only(tmp_path) == []
+
+
+def _drive_warning_page(action: str, inputs: dict[str, str]) -> bytes:
+    """Google Drive's large-file page as of 2024-2025 (drive.google.com/uc → "can't scan this
+    file for viruses"): a GET form to drive.usercontent.google.com/download with hidden inputs."""
+    hidden = "".join(f'<input type="hidden" name="{name}" value="{html.escape(value)}">' for name, value in inputs.items())
+    return (
+        '<!DOCTYPE html><html><head><title>Google Drive - Virus scan warning</title></head><body>'
+        '<div class="uc-main"><div id="uc-text"><p class="uc-warning-caption">Google Drive can&#39;t scan this file '
+        'for viruses.</p><p class="uc-warning-subcaption"><span class="uc-name-size"><a href="/open?id=X">'
+        'fcn8s_from_caffe.pth</a> (513M)</span> is too large for Google to scan for viruses. Would you still like '
+        f'to download this file?</p><form id="download-form" action="{action}" method="get">'
+        '<input type="submit" id="uc-download-link" class="goog-inline-block jfk-button jfk-button-action" '
+        f'value="Download anyway"/>{hidden}</form></div></div></body></html>'
+    ).encode()
+
+
+def test_drive_confirmation_form_is_followed_like_a_browser(server: LocalServer, tmp_path: Path) -> None:
+    """Issue #12 item 3: the page's form is submitted (GET, its hidden fields, its action) and the file arrives."""
+    inputs = {"id": "1ieX", "export": "download", "confirm": "t", "uuid": "5f0e-aa&b"}
+    server.routes["/uc?id=1ieX"] = Route(_drive_warning_page(server.url("/download"), inputs),
+                                         content_type="text/html; charset=utf-8", set_cookie="NID=abc; Path=/")
+    server.routes["/download?id=1ieX&export=download&confirm=t&uuid=5f0e-aa%26b"] = Route(BODY, needs_cookie="NID=abc")
+    seen: list[int] = []
+    target = download_file(server.url("/uc?id=1ieX"), tmp_path / "w.pth", md5=MD5, progress=lambda d, t: seen.append(d))
+    assert target.read_bytes() == BODY and seen[-1] == len(BODY)
+    assert _only(tmp_path) == ["w.pth"]
+
+
+def test_drive_older_confirmation_link_is_followed(server: LocalServer, tmp_path: Path) -> None:
+    """The page before 2024: a relative "Download anyway" link with a confirm token and a warning cookie."""
+    page = (b'<html><body><a id="uc-download-link" href="/uc?export=download&amp;confirm=Ab1_&amp;id=1ieX">'
+            b'Download anyway</a></body></html>')
+    server.routes["/uc?id=1ieX"] = Route(page, content_type="text/html", set_cookie="download_warning_1=Ab1_; Path=/")
+    server.routes["/uc?export=download&confirm=Ab1_&id=1ieX"] = Route(BODY, needs_cookie="download_warning_1=Ab1_")
+    assert download_file(server.url("/uc?id=1ieX"), tmp_path / "w.pth", sha256=SHA256).read_bytes() == BODY
+
+
+def test_drive_page_that_answers_with_another_page_is_refused(server: LocalServer, tmp_path: Path) -> None:
+    """Drive's quota page ("Too many users have viewed or downloaded this file") after the confirmation."""
+    page = _drive_warning_page(server.url("/download"), {"id": "1ieX", "confirm": "t"})
+    server.routes["/uc?id=1ieX"] = Route(page, content_type="text/html")
+    server.routes["/download?id=1ieX&confirm=t"] = Route(page, content_type="text/html")
+    with pytest.raises(DownloadError, match="web page instead of the file"):
+        download_file(server.url("/uc?id=1ieX"), tmp_path / "w.pth")
     assert _only(tmp_path) == []
 
 
