@@ -57,6 +57,8 @@ MAX_PHOTO_PIXELS = 2 * _PILLOW_DEFAULT_MAX_IMAGE_PIXELS
 Above every camera photo short of 200-MP phone modes, and a larger limit would only take effect
 after changing Pillow's process-wide setting, which a library must not do."""
 
+KNOWN_FORMATS = "JPEG, PNG, WEBP, GIF, BMP, TIFF and more"
+"""What to tell someone whose file is not one of the formats the decoder knows."""
 HEIF_INSTALL_HINT = "install pillow-heif (pip install 'fcn-sticker-studio[heic]')"
 
 _HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
@@ -175,8 +177,8 @@ def _decode(file: BinaryIO, header: bytes, path: Path, max_decode_side: int, max
         except MemoryError:
             raise PhotoError(path, f"not enough memory to decode a {width}×{height} image") from None
         except (OSError, ValueError, SyntaxError, EOFError, IndexError) as error:
-            reason = f"the image data cannot be decoded, the file may be damaged or truncated ({error})"
-            raise PhotoError(path, reason) from None
+            logger.info("decoding %s failed: %s", path, error)  # the decoder's words, for -v; the user gets plain ones
+            raise PhotoError(path, "the image data is incomplete or damaged (was the file cut short while copying?)") from None
         turned = image.size != size_before_orientation
     original_size = (width, height) if turned else (height, width)
     logger.debug("loaded %s: original %s, decoded %s", path, original_size, pixels.shape[:2])
@@ -193,9 +195,10 @@ def _open_image(file: BinaryIO, path: Path, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError as error:
         raise PhotoError(path, _pillow_bomb_reason(error)) from None
     except UnidentifiedImageError:
-        raise PhotoError(path, "not an image file, or an image format Pillow cannot read") from None
+        raise PhotoError(path, f"not an image, or an image format this program cannot read ({KNOWN_FORMATS})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise PhotoError(path, f"the image header is damaged or of a kind Pillow cannot read ({error})") from None
+        logger.info("reading the header of %s failed: %s", path, error)
+        raise PhotoError(path, f"not an image, or its first bytes are damaged (this program reads {KNOWN_FORMATS})") from None
     width, height = image.size
     if width * height > max_pixels:
         image.close()
@@ -216,7 +219,7 @@ def _bomb_reason(pixels: int, limit: int, dimensions: str = "") -> str:
 def _pillow_bomb_reason(error: Image.DecompressionBombError) -> str:
     match = _PILLOW_BOMB_MESSAGE.search(str(error))
     if match is None:
-        return f"the image is too large to open safely ({error})"
+        return "the image is too large to open safely, it may be a decompression bomb"
     return _bomb_reason(int(match.group(1)), int(match.group(2)))
 
 

@@ -47,7 +47,7 @@ def test_twenty_photos_four_broken(tmp_path: Path, twenty) -> None:
     assert set(reasons) == {p.name for p in broken}
     assert "empty" in reasons["zero_bytes.jpg"]
     assert "not an image" in reasons["text.jpg"]
-    assert "truncated" in reasons["truncated.jpg"] and "truncated" in reasons["truncated.png"]
+    assert "incomplete" in reasons["truncated.jpg"] and "incomplete" in reasons["truncated.png"]
     assert file_digests(folder) == before  # no photo touched
 
     data = json.loads(report.to_json())

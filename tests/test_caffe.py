@@ -313,5 +313,5 @@ def test_truncated_file_on_disk_is_a_caffe_format_error(tmp_path, keep: float) -
     data = caffemodel_from_state_dict({"a.weight": torch.ones(3, 2, 3, 3), "a.bias": torch.zeros(3)})
     path = tmp_path / "half.caffemodel"
     path.write_bytes(data[: int(len(data) * keep)])
-    with pytest.raises(CaffeFormatError, match="half.caffemodel: not a valid Caffe model"):
+    with pytest.raises(CaffeFormatError, match="half.caffemodel: not a valid Caffe model, the file is incomplete or damaged"):
         read_caffemodel(path)

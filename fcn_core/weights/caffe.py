@@ -77,7 +77,10 @@ class _Reader:
         self.origin = origin
 
     def fail(self, what: str, at: int | None = None) -> CaffeFormatError:
-        return CaffeFormatError(f"{self.origin}: not a valid Caffe model: {what} (at byte {self.pos if at is None else at})")
+        return CaffeFormatError(
+            f"{self.origin}: not a valid Caffe model, the file is incomplete or damaged: {what} "
+            f"(at byte {self.pos if at is None else at})"
+        )
 
     def at_end(self) -> bool:
         return self.pos >= self.end

@@ -85,8 +85,10 @@ def safe_torch_load(path: str | Path) -> Any:
     except PermissionError as error:
         raise WeightsError(f"cannot read {path}: permission denied") from error
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, AttributeError) as error:
+        logger.info("torch.load(%s) failed: %s", path, _first_line(error))  # PyTorch's words, for -v
         raise WeightsError(
-            f"{path} is not a readable PyTorch weights file (corrupt or truncated?): {_first_line(error)}"
+            f"{path} is incomplete or damaged: it is not a whole PyTorch weights file "
+            "(was the download or copy cut short? get the file again)"
         ) from error
 
 

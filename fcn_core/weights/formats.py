@@ -37,7 +37,7 @@ from fcn_core.classes import ClassSet
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
 from fcn_core.models.registry import VGG_FCN_CLASS_NAMES, all_model_specs
 from fcn_core.models.vgg_fcn import VGG16_STAGES
-from fcn_core.weights.caffe import caffe_layers_to_state_dict, constant_scales, read_caffemodel
+from fcn_core.weights.caffe import CaffeFormatError, caffe_layers_to_state_dict, constant_scales, read_caffemodel
 from fcn_core.weights.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
 from fcn_core.weights.errors import WeightsError
 from fcn_core.weights.sources import WeightFormat
@@ -100,7 +100,14 @@ def read_weights_file(path: str | Path) -> WeightsFile:
         raise WeightsError(f"weights file {path} does not exist" if not path.exists() else f"{path} is not a file")
     if _looks_like_torch_file(path):
         return _from_torch_object(safe_torch_load(path), path)
-    return _from_caffemodel(path)
+    try:
+        return _from_caffemodel(path)
+    except CaffeFormatError as error:
+        if path.suffix.lower() == ".caffemodel":
+            raise
+        raise WeightsError(
+            f"{path} is not a weights file: neither a PyTorch file (.pt, .pth) nor a Caffe model (.caffemodel)"
+        ) from error
 
 
 def _looks_like_torch_file(path: Path) -> bool:
