@@ -8,9 +8,11 @@ plain words, so the GUI can show it and batch export can write it into its repor
 
 Decisions a user would notice:
 
-- **Transparency is composited on white.** Transparent pixels of a PNG/GIF/WebP usually hold
-  arbitrary colour (often black); showing that to the network and to the sticker cutter gives
+- **Transparency is composited on white, and kept.** Transparent pixels of a PNG/GIF/WebP usually
+  hold arbitrary colour (often black); showing that to the network and to the sticker cutter gives
   black fringes. White is what image viewers and chat apps show behind a transparent picture.
+  The alpha itself travels in ``Photo.alpha`` (None for an opaque photo), so a transparent pixel
+  is never part of a sticker (``fcn_core.sticker``).
 - **16-bit and 32-bit integer pixels** (16-bit PNG/TIFF) are scaled to 8 bits by ``round(v / 257)``,
   the exact inverse of the 8→16-bit expansion ``v * 257``; Pillow's own conversion clips them
   (anything above 255 turns white). Float pixels are read as 0–1 when they all lie there,
@@ -101,13 +103,19 @@ class Photo:
     pixels: np.ndarray
     path: Path | None
     original_size: tuple[int, int]
+    alpha: np.ndarray | None = None
+    """``H×W`` uint8 opacity of a photo with transparency (0 = transparent), else None."""
 
     def __post_init__(self) -> None:
         if self.pixels.dtype != np.uint8 or self.pixels.ndim != 3 or self.pixels.shape[2] != 3:
             raise ValueError(f"photo pixels must be H×W×3 uint8, got {self.pixels.shape} {self.pixels.dtype}")
         if min(self.size) < 1 or min(self.original_size) < 1:
             raise ValueError(f"photo must have pixels, got size {self.size}, original size {self.original_size}")
+        if self.alpha is not None and (self.alpha.dtype != np.uint8 or self.alpha.shape != self.size):
+            raise ValueError(f"photo alpha must be {self.size} uint8, got {self.alpha.shape} {self.alpha.dtype}")
         self.pixels.setflags(write=False)
+        if self.alpha is not None:
+            self.alpha.setflags(write=False)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -117,18 +125,22 @@ class Photo:
 
 def photo_from_array(pixels: np.ndarray, path: Path | None = None) -> Photo:
     """A ``Photo`` from uint8 pixels: ``H×W`` grey, ``H×W×3`` RGB or ``H×W×4`` RGBA (composited
-    on white like files are). The array is copied, so the caller may keep changing theirs."""
+    on white like files are, the alpha kept). The array is copied, so the caller may keep changing theirs."""
     if pixels.dtype != np.uint8:
         raise ValueError(f"photo pixels must be uint8, got {pixels.dtype}")
+    alpha = None
     if pixels.ndim == 2:
         rgb = np.repeat(pixels[:, :, None], 3, axis=2)
     elif pixels.ndim == 3 and pixels.shape[2] == 3:
         rgb = np.array(pixels, copy=True, order="C")
     elif pixels.ndim == 3 and pixels.shape[2] == 4:
-        rgb = np.asarray(_composite_on_white(Image.fromarray(np.ascontiguousarray(pixels), "RGBA")))
+        rgba = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
+        rgb = np.asarray(_composite_on_white(rgba))
+        transparency = _alpha_if_any(rgba)
+        alpha = None if transparency is None else np.asarray(transparency)
     else:
         raise ValueError(f"photo pixels must be H×W, H×W×3 or H×W×4, got shape {pixels.shape}")
-    return Photo(pixels=rgb, path=path, original_size=(rgb.shape[0], rgb.shape[1]))
+    return Photo(pixels=rgb, path=path, original_size=(rgb.shape[0], rgb.shape[1]), alpha=alpha)
 
 
 def load_photo(path: str | Path, *, max_decode_side: int = 4096, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
@@ -173,7 +185,9 @@ def _decode(file: BinaryIO, header: bytes, path: Path, max_decode_side: int, max
             image.load()
             size_before_orientation = image.size
             ImageOps.exif_transpose(image, in_place=True)
-            pixels = np.asarray(_reduce(_to_rgb(image), max_decode_side))
+            rgb, transparency = _to_rgb(image)
+            pixels = np.asarray(_reduce(rgb, max_decode_side))
+            alpha = None if transparency is None else np.asarray(_reduce(transparency, max_decode_side))
         except MemoryError:
             raise PhotoError(path, f"not enough memory to decode a {width}×{height} image") from None
         except (OSError, ValueError, SyntaxError, EOFError, IndexError) as error:
@@ -182,7 +196,7 @@ def _decode(file: BinaryIO, header: bytes, path: Path, max_decode_side: int, max
         turned = image.size != size_before_orientation
     original_size = (width, height) if turned else (height, width)
     logger.debug("loaded %s: original %s, decoded %s", path, original_size, pixels.shape[:2])
-    return Photo(pixels=pixels, path=path, original_size=original_size)
+    return Photo(pixels=pixels, path=path, original_size=original_size, alpha=alpha)
 
 
 def _open_image(file: BinaryIO, path: Path, max_pixels: int) -> Image.Image:
@@ -260,16 +274,24 @@ def _reduce(image: Image.Image, max_decode_side: int) -> Image.Image:
     return image.reduce(factor) if factor > 1 else image
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode to 8-bit RGB (see the module docstring for the rules)."""
+def _to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """Any Pillow mode to 8-bit RGB, and its alpha (mode L) where any pixel is not opaque
+    (see the module docstring for the rules)."""
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         grey = Image.fromarray(_high_bit_depth_to_uint8(np.asarray(image)), "L")
-        return grey.convert("RGB")
+        return grey.convert("RGB"), None
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
-        return _composite_on_white(image.convert("RGBA"))
+        rgba = image.convert("RGBA")
+        return _composite_on_white(rgba), _alpha_if_any(rgba)
     if image.mode == "RGB":
-        return image
-    return image.convert("RGB")
+        return image, None
+    return image.convert("RGB"), None
+
+
+def _alpha_if_any(rgba: Image.Image) -> Image.Image | None:
+    """The alpha band, or None when every pixel is opaque (most PNGs with an alpha channel)."""
+    alpha = rgba.getchannel("A")
+    return alpha if np.asarray(alpha).min() < _WHITE[3] else None
 
 
 def _high_bit_depth_to_uint8(values: np.ndarray) -> np.ndarray:

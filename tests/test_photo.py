@@ -468,3 +468,29 @@ def test_broken_photo_messages_are_plain_words(tmp_path: Path, name: str, conten
     message = str(raised.value)
     assert name in message and plain in message
     assert not [word for word in LIBRARY_WORDS if word in message], message
+
+
+def test_transparency_travels_with_the_photo(tmp_path: Path) -> None:
+    """Issue #12 item 11: the network sees the photo on white, the sticker needs the alpha."""
+    rgba = np.zeros((6, 8, 4), dtype=np.uint8)
+    rgba[..., :3] = 90
+    rgba[..., 3] = 255
+    rgba[2:4, 3:6, 3] = 0
+    rgba[0, 0, 3] = 100
+    loaded = load_photo(save(tmp_path, "cut-out.png", Image.fromarray(rgba, "RGBA")))
+    assert loaded.alpha is not None
+    np.testing.assert_array_equal(loaded.alpha, rgba[..., 3])
+    assert (loaded.pixels[2:4, 3:6] == 255).all()  # what the network sees: the photo on white
+
+
+def test_opaque_photos_carry_no_alpha(tmp_path: Path) -> None:
+    opaque = np.full((4, 4, 4), 255, dtype=np.uint8)
+    assert load_photo(save(tmp_path, "opaque.png", Image.fromarray(opaque, "RGBA"))).alpha is None
+    assert load_photo(save(tmp_path, "rgb.png", Image.new("RGB", (4, 4)))).alpha is None
+
+
+def test_photo_from_rgba_array_keeps_the_alpha() -> None:
+    rgba = np.full((3, 5, 4), 200, dtype=np.uint8)
+    rgba[1, 2, 3] = 0
+    made = photo_from_array(rgba)
+    assert made.alpha is not None and made.alpha[1, 2] == 0 and made.alpha.sum() == 200 * 14
