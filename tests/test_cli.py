@@ -30,6 +30,7 @@ from tests.cli_helpers import (
     DiscSegmenter,
     file_digests,
     make_photo_folder,
+    photo_pixels,
     stray_files,
     tiny_checkpoint,
     write_photo,
@@ -73,6 +74,16 @@ def test_make_writes_next_to_the_photo(stub, photo: Path, capsys: pytest.Capture
     assert str(output) in capsys.readouterr().out
     assert photo.read_bytes() == before
     assert sorted(p.name for p in photo.parent.iterdir()) == ["me.jpg", "me.person.sticker.png"]
+
+
+def test_make_refuses_a_sticker_with_almost_nothing_to_see(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 12: a photo that is nearly transparent where the person is gives no sticker, exit 1."""
+    rgba = np.dstack([photo_pixels((48, 64)), np.full((48, 64), 12, dtype=np.uint8)])
+    photo = tmp_path / "ghost.png"
+    Image.fromarray(rgba, "RGBA").save(photo)
+    assert main(["make", str(photo), "-c", "person"]) == 1
+    assert "almost nothing to see" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["ghost.png"]
 
 
 def test_make_with_a_real_tiny_checkpoint(checkpoint: Path, photo: Path, tmp_path: Path) -> None:

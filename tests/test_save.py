@@ -161,3 +161,21 @@ def test_failure_after_writing_leaves_no_temporary_file(tmp_path: Path, monkeypa
     with pytest.raises(StickerSaveError, match="No space left on device"):
         save_sticker(disc_sticker(), tmp_path / "cat.png")
     assert folder_listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("visible", [0, 40])
+def test_an_almost_invisible_sticker_is_refused(tmp_path: Path, visible: int) -> None:
+    """Issue #12 item 12: nothing (or a few pixels) to see is refused with the reason, as an empty mask is."""
+    rgba = np.zeros((512, 512, 4), dtype=np.uint8)
+    rgba[..., :3] = 200
+    rgba[..., 3] = 20  # a faint haze everywhere: nothing a chat would show
+    rgba[100, 100 : 100 + visible, 3] = 255
+    with pytest.raises(StickerSaveError, match=rf"almost nothing to see: {visible} of 512×512 pixels"):
+        save_sticker(Sticker(rgba), tmp_path / "ghost.png")
+    assert folder_listing(tmp_path) == []
+
+
+def test_a_small_but_visible_object_is_saved(tmp_path: Path) -> None:
+    rgba = np.zeros((512, 512, 4), dtype=np.uint8)
+    rgba[200:240, 200:240] = 255  # 1600 px: small, but something to see
+    assert save_sticker(Sticker(rgba), tmp_path / "small.png").path.is_file()
