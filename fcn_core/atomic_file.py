@@ -1,25 +1,68 @@
-"""Write a file whole or not at all.
+"""Write a file whole or not at all, and say in plain words why a write failed.
 
 Every file this project writes for a user (stickers aside, which ``sticker_io`` verifies as
 well) goes through :func:`write_atomically`: the content goes to a hidden temporary file in the
 same folder, which is renamed over the target only once complete. An interrupted run (Ctrl-C, a
 full disk, a crash) therefore leaves the old file or the new one, never half of one, and the
 temporary file is removed on the way out.
+
+A failure names the file the user asked for, its folder and the reason (``describe_write_error``),
+never the temporary file: that name means nothing to the user, and the fix is always about the
+folder (another one, more space, the right permissions).
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
+
+_REASONS: dict[int, str] = {
+    errno.EACCES: "permission denied (choose a folder you can write to)",
+    errno.EPERM: "permission denied (choose a folder you can write to)",
+    errno.EROFS: "the folder is on a read-only disk (choose another folder)",
+    errno.ENOSPC: "the disk is full (free some space or choose another disk)",
+    errno.EDQUOT: "the disk quota is used up (free some space or choose another disk)",
+}
+
+
+class FileWriteError(OSError):
+    """Writing a file failed; ``str()`` is the plain-words message, ``errno`` the system's code."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(error.errno, describe_write_error(error, path))
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def describe_write_error(error: OSError, path: Path) -> str:
+    """Why ``path`` could not be written, naming it and its folder, not the file the error names."""
+    path = Path(path)
+    if error.errno == errno.ENOTDIR:
+        blocker = next((parent for parent in path.parents if parent.is_file()), path.parent)
+        return f"cannot write {path.name}: {blocker} is a file, not a folder"
+    if error.errno == errno.EISDIR or path.is_dir():
+        return f"cannot write {path}: {path.name} is a folder"
+    if error.errno == errno.ENOENT and not path.parent.is_dir():
+        return f"cannot write {path.name}: the folder {path.parent} does not exist"
+    reason = _REASONS.get(error.errno or 0, (error.strerror or str(error)).lower())
+    return f"cannot write {path.name} into {path.parent}: {reason}"
 
 
 def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(temporary_path)``, then rename the result to ``path``; returns ``path``."""
+    """Call ``write(temporary_path)``, then rename the result to ``path``; returns ``path``.
+    An ``OSError`` becomes a ``FileWriteError`` about ``path``."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.partial")
     try:
         write(temporary)
         temporary.replace(path)
+    except OSError as error:
+        raise FileWriteError(path, error) from error
     finally:
-        temporary.unlink(missing_ok=True)
+        with suppress(OSError):  # a folder that is missing, a file or read-only holds no temporary file
+            temporary.unlink(missing_ok=True)
     return path

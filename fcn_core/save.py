@@ -36,6 +36,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
+from fcn_core.atomic_file import describe_write_error
 from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
@@ -230,7 +231,7 @@ def _write_atomically(path: Path, data: bytes, verify: Callable[[Path], None]) -
         os.replace(temporary, path)
     except OSError as error:
         _remove(temporary)
-        raise StickerSaveError(_plain_os_error(error, path)) from error
+        raise StickerSaveError(describe_write_error(error, path)) from error
     except BaseException:
         _remove(temporary)
         raise
@@ -239,13 +240,6 @@ def _write_atomically(path: Path, data: bytes, verify: Callable[[Path], None]) -
 def _remove(path: Path) -> None:
     with suppress(FileNotFoundError):
         path.unlink()
-
-
-def _plain_os_error(error: OSError, path: Path) -> str:
-    if isinstance(error, PermissionError):
-        return f"cannot write {path.name} into {path.parent}: permission denied (choose a folder you can write to)"
-    reason = error.strerror or str(error)
-    return f"cannot write {path}: {reason}"
 
 
 def _kib(num_bytes: int) -> str:

@@ -153,12 +153,26 @@ def test_permission_error_is_explained_even_where_the_user_is_root(tmp_path: Pat
     assert folder_listing(tmp_path) == []
 
 
+def test_read_only_disk_names_the_folder_not_the_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    """Issue #12 item 13: the message names the folder and the reason, not '.cat.png.1a2b.tmp'."""
+
+    def read_only(name, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(name))
+
+    monkeypatch.setattr(sticker_io, "open", read_only, raising=False)
+    with pytest.raises(StickerSaveError) as raised:
+        save_sticker(disc_sticker(), tmp_path / "cat.png")
+    message = str(raised.value)
+    assert f"cannot write cat.png into {tmp_path}: the folder is on a read-only disk" in message
+    assert ".tmp" not in message
+
+
 def test_failure_after_writing_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
     def disk_full(source, destination):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(sticker_io.os, "replace", disk_full)
-    with pytest.raises(StickerSaveError, match="No space left on device"):
+    with pytest.raises(StickerSaveError, match="the disk is full"):
         save_sticker(disc_sticker(), tmp_path / "cat.png")
     assert folder_listing(tmp_path) == []
 
