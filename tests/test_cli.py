@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from fcn_core.classes import VOC_CLASSES
-from fcn_core.cli import common, main
+from fcn_core.cli import build_parser, common, main
 from fcn_core.models.normalization import CAFFE_BGR
 from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.overlay import labels_at
@@ -431,3 +431,46 @@ def test_installed_entry_point_runs() -> None:
     result = subprocess.run([str(executable), "make", "--help"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert "fcn-sticker make cat.jpg" in result.stdout
+
+
+# --- option parsing (issue #12 item 18) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "preset"),
+    [
+        (["--crf", "me.jpg"], "deeplab"),
+        (["me.jpg", "--crf"], "deeplab"),
+        (["--crf-preset", "original", "me.jpg"], "original"),
+        (["--crf-preset", "original", "--crf", "me.jpg"], "original"),
+        (["--crf", "--crf-preset", "original", "me.jpg"], "original"),
+        (["me.jpg"], None),
+    ],
+)
+def test_crf_never_swallows_the_photo(argv: list[str], preset: str | None) -> None:
+    args = build_parser().parse_args(["make", *argv])
+    assert (args.photo, args.crf) == (Path("me.jpg"), preset)
+
+
+def test_make_with_crf_before_the_photo(stub, photo: Path) -> None:
+    assert main(["make", "--crf", str(photo)]) == 0
+    assert (photo.parent / "me.person.sticker.png").is_file()
+
+
+@pytest.mark.parametrize("command", [["make", "me.jpg"], ["batch", "photos", "-o", "out"], ["weights", "import", "w.pth",
+                                                                                              "--model", "fcn8s"]])
+def test_unknown_option_shows_the_subcommand_usage(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--no-such-option"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    usage = " ".join(command[:2] if command[0] == "weights" else command[:1])
+    assert f"usage: fcn-sticker {usage}" in err and "unrecognized arguments: --no-such-option" in err
+
+
+def test_batch_size_zero_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--batch-size", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--batch-size: must be at least 1" in err and "Traceback" not in err

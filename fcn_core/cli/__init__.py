@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd, segment_cmd, train_cmd, weights_cmd
+from fcn_core.cli.parsers import SubcommandParser
 
 COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, train_cmd, eval_cmd)
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens step by step")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=SubcommandParser)
     for module in COMMAND_MODULES:
         module.add_parser(subparsers)
     return parser

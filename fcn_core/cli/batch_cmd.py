@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--recursive", action="store_true", help="include photos in sub-folders")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="where to write the JSON report (default OUTDIR/report.json)")
-    parser.add_argument("--batch-size", type=int, default=1, metavar="N",
+    parser.add_argument("--batch-size", type=common.positive_int, default=1, metavar="N",
                         help="photos per network pass (default 1; larger helps on a GPU)")
     common.add_sticker_options(parser)
     common.add_crf_options(parser, with_mode=True)

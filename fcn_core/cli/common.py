@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fcn_core.batch import BatchError
+from fcn_core.cli.parsers import OptionalConstant
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
@@ -86,15 +87,17 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                        help="weight file to use instead of the cached/downloaded weights of --model")
     group.add_argument("--device", metavar="DEVICE",
                        help="cpu, cuda, cuda:1, mps (default: the best available)")
-    group.add_argument("--max-side", type=_positive_int, default=512, metavar="PX",
+    group.add_argument("--max-side", type=positive_int, default=512, metavar="PX",
                        help="long side of the image the network sees (default 512, as in PASCAL VOC)")
 
 
 def add_crf_options(parser: argparse.ArgumentParser, *, with_mode: bool) -> None:
     group = parser.add_argument_group("CRF refinement")
-    group.add_argument("--crf", nargs="?", const=DEFAULT_CRF_PRESET, choices=sorted(CRF_PRESETS), metavar="PRESET",
-                       help=f"sharpen edges with a dense CRF; PRESET is one of {', '.join(sorted(CRF_PRESETS))} "
-                            f"(default {DEFAULT_CRF_PRESET})")
+    # A flag and a separate preset option: an optional value (--crf [PRESET]) swallowed the photo in `make --crf PHOTO`.
+    group.add_argument("--crf", action=OptionalConstant, const=DEFAULT_CRF_PRESET,
+                       help=f"sharpen edges with a dense CRF (preset {DEFAULT_CRF_PRESET}; see --crf-preset)")
+    group.add_argument("--crf-preset", dest="crf", choices=sorted(CRF_PRESETS), metavar="PRESET",
+                       help=f"the CRF with this preset, one of {', '.join(sorted(CRF_PRESETS))} (implies --crf)")
     if with_mode:
         group.add_argument("--crf-mode", choices=("binary", "full"), default="binary",
                            help="binary: chosen class vs the rest (fast, default); full: all classes")
@@ -206,7 +209,7 @@ def _format_rgb(rgb: tuple[int, int, int]) -> str:
     return ",".join(str(channel) for channel in rgb)
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
