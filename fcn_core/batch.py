@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fcn_core.mask import AUTO, EmptyMaskError
+from fcn_core.mask import AUTO, EmptyMaskError, normalize_class_refs
 from fcn_core.photo import IMAGE_SUFFIXES, Photo, PhotoError, load_photo
 from fcn_core.pipeline import STICKER_SUFFIX, SegmenterLike, StickerRequest, is_sticker_file, same_file, sticker_from_segmentation
 from fcn_core.save import StickerSaveError, save_sticker
@@ -180,8 +180,9 @@ def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path, fmt:
 
 def _check_classes(segmenter: SegmenterLike, request: StickerRequest) -> None:
     """Fail before any work when a requested class does not exist in the model (KeyError)."""
-    if request.classes != AUTO:
-        for class_ref in request.classes:
+    refs = normalize_class_refs(request.classes)
+    if refs != AUTO:
+        for class_ref in refs:
             segmenter.classes.index_of(class_ref)
 
 

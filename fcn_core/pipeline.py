@@ -19,7 +19,16 @@ import numpy as np
 
 from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
-from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup, empty_mask_error, found_classes_text, resolve_classes
+from fcn_core.mask import (
+    AUTO,
+    ClassRefs,
+    EmptyMaskError,
+    MaskCleanup,
+    empty_mask_error,
+    found_classes_text,
+    normalize_class_refs,
+    resolve_classes,
+)
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker, StickerStyle, make_sticker_from_patch
@@ -46,17 +55,21 @@ class SegmenterLike(Protocol):
 class StickerRequest:
     """Everything the user chose about the sticker, apart from the photo and the model.
 
-    ``classes`` are names or indices, or ``"auto"`` for the largest non-background class;
-    ``crf`` is a preset name or ``None`` for no refinement.
+    ``classes`` are names or indices (one, or a sequence), or ``"auto"`` for the largest
+    non-background class; they are kept as a tuple (or ``"auto"``), so code that walks them never
+    walks the letters of one name. ``crf`` is a preset name or ``None`` for no refinement.
     """
 
-    classes: Sequence[str | int] | str = AUTO
+    classes: ClassRefs = AUTO
     crf: str | None = None
     crf_mode: Literal["full", "binary"] = "binary"
     cleanup: MaskCleanup = field(default_factory=MaskCleanup)
     style: StickerStyle = field(default_factory=StickerStyle)
     fmt: Literal["png", "webp"] = "png"
     target: str = "telegram"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", normalize_class_refs(self.classes))
 
 
 def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, Segmentation]:

@@ -272,3 +272,19 @@ def test_missing_input_folder(tmp_path: Path) -> None:
     with pytest.raises(BatchError, match="is not a folder"):
         run_batch(DiscSegmenter(), tmp_path / "nope", tmp_path / "out", REQUEST)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("classes", ["person", 15, ["person"], ("person", "dog")])
+def test_one_class_name_is_accepted_wherever_a_list_is(tmp_path: Path, classes: object) -> None:
+    """Issue #12 item 19: classes="person" meant the classes 'p', 'e', 'r', …"""
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    report = run_batch(DiscSegmenter(), folder, tmp_path / "out", StickerRequest(classes=classes))  # type: ignore[arg-type]
+    assert (report.made, report.failed) == (1, 0)
+
+
+def test_request_keeps_classes_as_a_tuple() -> None:
+    assert StickerRequest(classes="cat").classes == ("cat",)
+    assert StickerRequest(classes=7).classes == (7,)  # type: ignore[arg-type]
+    assert StickerRequest(classes=["cat", 7]).classes == ("cat", 7)
+    assert StickerRequest(classes="Auto").classes == "auto" and StickerRequest().classes == "auto"
