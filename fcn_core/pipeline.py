@@ -37,8 +37,8 @@ from fcn_core.sticker_mask import sticker_mask
 logger = logging.getLogger(__name__)
 
 STICKER_SUFFIX = ".sticker"
-"""Marks a file as a sticker this tool made: ``<stem>.sticker.png`` (batch) or
-``<stem>.<class>.sticker.png`` (make). Batch never reads such files as photos."""
+"""Marks a file as a sticker this tool made: ``<stem>.<class>.sticker.png`` (make, batch and the
+window). Batch never reads such files as photos."""
 
 
 class SegmenterLike(Protocol):
@@ -122,7 +122,7 @@ def class_slug(class_names: Sequence[str]) -> str:
 
 
 def sticker_file_name(stem: str, class_names: Sequence[str], fmt: str) -> str:
-    """``<stem>.<class>[+<class>…].sticker.<fmt>``, the name ``make`` gives a sticker by default."""
+    """``<stem>.<class>[+<class>…].sticker.<fmt>``: the one naming rule of make, batch and the window."""
     return f"{stem}.{class_slug(class_names)}{STICKER_SUFFIX}.{fmt}"
 
 

@@ -272,7 +272,7 @@ def test_batch_all_good_exits_zero(stub, tmp_path: Path, capsys: pytest.CaptureF
     make_photo_folder(folder, good=2)
     assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "webp"]) == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["photo_00.sticker.webp", "photo_01.sticker.webp", "report.json"]
+    assert written == ["photo_00.person.sticker.webp", "photo_01.person.sticker.webp", "report.json"]
 
 
 def test_batch_first_ctrl_c_stops_after_the_current_photo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -315,7 +315,7 @@ def test_batch_second_ctrl_c_stops_at_once(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setattr(common, "load_segmenter", lambda args: DiscSegmenter(on_segment=ctrl_c_twice))
     assert main(["batch", str(folder), "-o", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["photo_00.sticker.png", "photo_01.sticker.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["photo_00.person.sticker.png", "photo_01.person.sticker.png"]
     assert stray_files(out) == []
 
 
