@@ -34,6 +34,7 @@ from fcn_core.pipeline import (
     SegmenterLike,
     StickerRequest,
     is_sticker_file,
+    real_path,
     same_file,
     sticker_file_name,
     sticker_from_segmentation,
@@ -145,17 +146,23 @@ def find_photos(input_dir: Path, *, recursive: bool = False, exclude: Path | Non
     folder (the output folder when it lies inside the input) are left out."""
     input_dir = check_input_dir(input_dir)
     candidates = input_dir.rglob("*") if recursive else input_dir.iterdir()
-    excluded = None if exclude is None or same_file(exclude, input_dir) else Path(exclude).resolve()
+    excluded = None if exclude is None or same_file(exclude, input_dir) else real_path(exclude)
     photos = []
     for path in candidates:
         relative = path.relative_to(input_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if excluded is not None and excluded in path.resolve().parents:
+        if excluded is not None and excluded in real_path(path).parents:
             continue
-        if path.suffix.lower() in IMAGE_SUFFIXES and not is_sticker_file(path) and path.is_file():
+        if path.suffix.lower() in IMAGE_SUFFIXES and not is_sticker_file(path) and _file_or_broken_link(path):
             photos.append(path)
     return sorted(photos)
+
+
+def _file_or_broken_link(path: Path) -> bool:
+    """A file, or a link that leads nowhere (missing target, loop): those are reported as failed
+    photos rather than skipped in silence. Folders, pipes and devices are never photos."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path) -> dict[Path, Path]:
@@ -269,7 +276,7 @@ def run_batch(
     _prepare_output_dir(output_dir)
     stems = plan_outputs(photos, input_dir, output_dir)
     report = BatchReport(input_dir=input_dir, output_dir=output_dir, found=len(photos))
-    inputs = {photo.resolve() for photo in photos}
+    inputs = {real_path(photo) for photo in photos}
 
     def record(item: BatchItem) -> None:
         report.items.append(item)
@@ -282,7 +289,7 @@ def run_batch(
     todo: list[tuple[Path, Path]] = []
     for photo in photos:
         existing = None if overwrite else _existing_sticker(stems[photo], choices, request.fmt)
-        if existing is not None and existing.resolve() not in inputs:
+        if existing is not None and real_path(existing) not in inputs:
             record(BatchItem(photo, existing, "skipped", "sticker exists (use overwrite to remake it)"))
         else:
             todo.append((photo, stems[photo]))
@@ -342,7 +349,7 @@ def _process_chunk(
         try:
             sticker, _ = sticker_from_segmentation(photo, seg, request)
             output = sticker_output(stem, sticker.class_names, request.fmt)
-            if output.resolve() in inputs:
+            if real_path(output) in inputs:
                 raise OutputOverPhotoError(f"refusing to write the sticker {output} over an input photo")
             output.parent.mkdir(parents=True, exist_ok=True)
             save_sticker(sticker, output, fmt=request.fmt, target=request.target, overwrite=overwrite)

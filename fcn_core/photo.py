@@ -33,6 +33,7 @@ Decisions a user would notice:
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import re
@@ -162,6 +163,8 @@ def load_photo(path: str | Path, *, max_decode_side: int = 4096, max_pixels: int
         denied = "permission denied: this account may not read the file"
         raise PhotoError(path, folder if path.is_dir() else denied) from None
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise PhotoError(path, "the name is a symbolic link that leads back to itself (a link loop), not a photo") from None
         raise PhotoError(path, f"the file cannot be read ({error.strerror or error})") from None
     with file:
         try:

@@ -9,6 +9,7 @@ segmentation, then refined, then masked.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,6 +133,13 @@ def is_sticker_file(path: Path) -> bool:
     return any(name.endswith(f"{STICKER_SUFFIX}.{fmt}") for fmt in ("png", "webp"))
 
 
+def real_path(path: Path) -> Path:
+    """``path`` with symlinks and ``..`` resolved, existing or not. Unlike ``Path.resolve`` it
+    never raises on a symlink loop (Python 3.11 raises RuntimeError): the loop is left as it is,
+    for the open that follows to report in plain words."""
+    return Path(os.path.realpath(path))
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name the same file (symlinks and ``..`` resolved), existing or not."""
-    return Path(a).resolve() == Path(b).resolve()
+    return real_path(a) == real_path(b)

@@ -474,3 +474,27 @@ def test_batch_size_zero_is_a_usage_error(tmp_path: Path, capsys: pytest.Capture
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "--batch-size: must be at least 1" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra", [[], ["-o", "out.png"]])
+def test_make_with_a_symlink_loop_names_the_file(
+    stub, tmp_path: Path, extra: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12 item 21: a link to itself is a message naming the file, not a RuntimeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    assert main(["make", "loop.jpg", *extra]) == 1
+    err = capsys.readouterr().err
+    assert "'loop.jpg'" in err and "link loop" in err and "Traceback" not in err
+
+
+def test_batch_reports_a_symlink_loop_among_the_photos(stub, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    (folder / "loop.jpg").symlink_to("loop.jpg")
+    (folder / "gone.jpg").symlink_to("deleted.jpg")
+    assert main(["batch", str(folder), "-o", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    reasons = {Path(item["source"]).name: item["reason"] for item in report["items"] if item["status"] == "failed"}
+    assert set(reasons) == {"loop.jpg", "gone.jpg"} and report["made"] == 1
+    assert "link loop" in reasons["loop.jpg"] and "does not exist" in reasons["gone.jpg"]
