@@ -38,12 +38,16 @@ class FileWriteError(OSError):
         return str(self.strerror)
 
 
+def file_in_the_way(path: Path) -> Path | None:
+    """The file that stands where ``path`` needs a folder (``notes.txt`` in ``notes.txt/a.png``), if any."""
+    return next((parent for parent in Path(path).parents if parent.is_file()), None)
+
+
 def describe_write_error(error: OSError, path: Path) -> str:
     """Why ``path`` could not be written, naming it and its folder, not the file the error names."""
     path = Path(path)
     if error.errno == errno.ENOTDIR:
-        blocker = next((parent for parent in path.parents if parent.is_file()), path.parent)
-        return f"cannot write {path.name}: {blocker} is a file, not a folder"
+        return f"cannot write {path.name}: {file_in_the_way(path) or path.parent} is a file, not a folder"
     if error.errno == errno.EISDIR or path.is_dir():
         return f"cannot write {path}: {path.name} is a folder"
     if error.errno == errno.ENOENT and not path.parent.is_dir():

@@ -46,6 +46,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from fcn_core.atomic_file import file_in_the_way
+
 logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
@@ -163,6 +165,8 @@ def load_photo(path: str | Path, *, max_decode_side: int = 4096, max_pixels: int
         denied = "permission denied: this account may not read the file"
         raise PhotoError(path, folder if path.is_dir() else denied) from None
     except OSError as error:
+        if error.errno == errno.ENOTDIR:
+            raise PhotoError(path, f"{file_in_the_way(path) or path.parent} is a file, not a folder") from None
         if error.errno == errno.ELOOP:
             raise PhotoError(path, "the name is a symbolic link that leads back to itself (a link loop), not a photo") from None
         raise PhotoError(path, f"the file cannot be read ({error.strerror or error})") from None

@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from fcn_core.atomic_file import describe_write_error
+from fcn_core.atomic_file import describe_write_error, file_in_the_way
 from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
@@ -162,6 +162,8 @@ def _target(name: str) -> StickerTarget:
 def _check_destination(path: Path, overwrite: bool) -> None:
     """Refuse what would certainly fail or destroy something, before any encoding work."""
     folder = path.parent
+    if (blocker := file_in_the_way(path)) is not None:
+        raise StickerSaveError(f"cannot save {path.name}: {blocker} is a file, not a folder")
     if not folder.is_dir():
         raise StickerSaveError(f"cannot save {path.name}: the folder {folder} does not exist")
     if path.is_dir():

@@ -15,6 +15,7 @@ import pytest
 import torch
 from PIL import Image
 
+from fcn_core import save as save_module
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import build_parser, common, main
 from fcn_core.models.normalization import CAFFE_BGR
@@ -35,6 +36,7 @@ from tests.cli_helpers import (
     tiny_checkpoint,
     write_photo,
 )
+from tests.fault_helpers import as_ordinary_user, disk_full_on_write
 
 COMMANDS = ("make", "batch", "segment", "classes")
 
@@ -498,3 +500,50 @@ def test_batch_reports_a_symlink_loop_among_the_photos(stub, tmp_path: Path) -> 
     reasons = {Path(item["source"]).name: item["reason"] for item in report["items"] if item["status"] == "failed"}
     assert set(reasons) == {"loop.jpg", "gone.jpg"} and report["made"] == 1
     assert "link loop" in reasons["loop.jpg"] and "does not exist" in reasons["gone.jpg"]
+
+
+# --- faults that happen as root too (issue #12 item 22) --------------------------------------
+
+
+def test_batch_on_a_full_disk_reports_each_photo_and_leaves_no_partial_file(
+    stub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=2)
+    out = tmp_path / "out"
+    disk_full_on_write(monkeypatch, save_module)
+    assert main(["batch", str(folder), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("the disk is full") == 2 and ".tmp" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"] and stray_files(out) == []
+
+
+def test_batch_report_given_as_an_existing_folder(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    (tmp_path / "report").mkdir()
+    assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "report")]) == 1
+    err = capsys.readouterr().err
+    assert "report is a folder" in err and ".partial" not in err and "Traceback" not in err
+
+
+def test_make_into_a_read_only_folder_as_an_ordinary_user(
+    stub, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with as_ordinary_user(tmp_path):
+            code = main(["make", str(photo), "-o", str(locked / "me.png")])
+    finally:
+        locked.chmod(0o755)
+    assert code == 1
+    assert f"cannot write me.png into {locked}: permission denied" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []
+
+
+def test_make_with_an_output_under_a_regular_file(stub, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    assert main(["make", str(photo), "-o", str(tmp_path / "notes.txt" / "me.png")]) == 1
+    assert "notes.txt is a file, not a folder" in capsys.readouterr().err

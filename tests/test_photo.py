@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import io
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -24,6 +23,7 @@ from fcn_core.photo import (
     load_photo,
     photo_from_array,
 )
+from tests.fault_helpers import as_ordinary_user
 from tests.photo_helpers import (
     QUADRANT_COLOURS,
     quadrant_means,
@@ -320,15 +320,29 @@ def test_directory(tmp_path: Path) -> None:
         load_photo(folder)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file(tmp_path: Path) -> None:
+    """Runs as root too (issue #12 item 22): the read happens as an ordinary user."""
     path = save(tmp_path, "secret.png", Image.new("RGB", (2, 2)))
     path.chmod(0)
     try:
-        with pytest.raises(PhotoError, match=r"secret\.png.*permission denied"):
+        with as_ordinary_user(tmp_path), pytest.raises(PhotoError, match=r"secret\.png.*permission denied"):
             load_photo(path)
     finally:
         path.chmod(0o600)
+
+
+def test_a_path_through_a_file_cannot_be_opened_by_anyone(tmp_path: Path) -> None:
+    """'photo.jpg/inside.jpg': no user, root included, can open it."""
+    photo = save(tmp_path, "photo.jpg", Image.new("RGB", (2, 2)))
+    with pytest.raises(PhotoError, match=r"inside\.jpg.*photo\.jpg is a file, not a folder"):
+        load_photo(photo / "inside.jpg")
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_opens_but_cannot_be_read(tmp_path: Path) -> None:
+    """/proc/self/mem opens for anyone but reading its start fails (EIO), even for root."""
+    with pytest.raises(PhotoError, match=r"mem.*cannot be read"):
+        load_photo(Path("/proc/self/mem"))
 
 
 def test_permission_error_from_the_os_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ from PIL import Image
 from fcn_core import save as sticker_io
 from fcn_core.save import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
 from fcn_core.sticker import Sticker
+from tests.fault_helpers import as_ordinary_user, disk_full_on_write
 from tests.sticker_helpers import ellipse
 
 
@@ -130,17 +130,31 @@ def test_missing_folder_and_folder_as_file_are_explained(tmp_path: Path) -> None
 
 
 def test_read_only_folder_is_explained(tmp_path: Path) -> None:
+    """Runs as root too (issue #12 item 22): the save happens as an ordinary user."""
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("this user can write to read-only folders (root)")
-        with pytest.raises(StickerSaveError, match="permission denied"):
+        with as_ordinary_user(tmp_path), pytest.raises(StickerSaveError) as raised:
             save_sticker(disc_sticker(), folder / "cat.png")
+        assert f"cannot write cat.png into {folder}: permission denied" in str(raised.value)
         assert folder_listing(folder) == []
     finally:
         folder.chmod(0o755)
+
+
+def test_a_folder_that_is_a_file_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    with pytest.raises(StickerSaveError, match=r"cannot save cat.png: .*notes.txt is a file, not a folder"):
+        save_sticker(disc_sticker(), tmp_path / "notes.txt" / "cat.png")
+
+
+def test_full_disk_while_writing_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    """ENOSPC at the write itself, after the temporary file was created (a full disk, simulated)."""
+    disk_full_on_write(monkeypatch, sticker_io)
+    with pytest.raises(StickerSaveError, match=f"cannot write cat.png into {tmp_path}: the disk is full"):
+        save_sticker(disc_sticker(), tmp_path / "cat.png")
+    assert folder_listing(tmp_path) == []
 
 
 def test_permission_error_is_explained_even_where_the_user_is_root(tmp_path: Path, monkeypatch) -> None:
