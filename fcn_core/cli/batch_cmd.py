@@ -19,7 +19,7 @@ from fcn_core.cli import common
 
 EPILOG = """examples:
   fcn-sticker batch holiday/ -o stickers/
-      one sticker per photo: stickers/<photo>.sticker.png, report in stickers/report.json
+      one sticker per photo: stickers/<photo>.<class>.sticker.png, report in stickers/report.json
   fcn-sticker batch holiday/ -o stickers/ -c person --crf --recursive
       only people, CRF-refined, sub-folders included (mirrored under stickers/)
   fcn-sticker batch holiday/ -o stickers/ --target whatsapp --overwrite
