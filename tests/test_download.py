@@ -4,8 +4,11 @@ partial file left behind on any failure."""
 
 from __future__ import annotations
 
+import email.message
 import hashlib
 import html
+import http.client
+import io
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,3 +177,20 @@ def test_unchecked_download_logs_its_sha256(server: LocalServer, tmp_path: Path,
     with caplog.at_level(logging.WARNING, logger="fcn_core.weights.download"):
         download_file(server.url("/weights.bin"), tmp_path / "w.bin")
     assert f"sha256 {SHA256}" in caplog.text and "no published checksum" in caplog.text
+
+
+def test_broken_transfer_is_said_in_plain_words(server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #12 item 7: not 'IncompleteRead(3000 bytes read, 7240 more expected)'."""
+
+    class CutResponse(io.BytesIO):
+        headers = email.message.Message()
+
+        def read(self, size: int = -1) -> bytes:
+            raise http.client.IncompleteRead(b"x" * 3000, 7240)
+
+    monkeypatch.setattr(download, "_open_file", lambda url, timeout, failed: CutResponse())
+    with pytest.raises(DownloadError) as raised:
+        download_file(server.url("/weights.bin"), tmp_path / "w.bin")
+    message = str(raised.value)
+    assert "the connection broke off before the file was complete" in message and "IncompleteRead" not in message
+    assert _only(tmp_path) == []

@@ -127,7 +127,8 @@ def _stream(
     except urllib.error.URLError as error:
         raise DownloadError(f"{failed} {_reason(error.reason)} (offline, or the server is unreachable).") from error
     except (http.client.HTTPException, TimeoutError, ConnectionError) as error:
-        raise DownloadError(f"{failed} the transfer broke off ({type(error).__name__}: {error}).") from error
+        logger.info("download of %s broke off: %s: %s", url, type(error).__name__, error)  # for -v
+        raise DownloadError(f"{failed} the connection broke off before the file was complete; try again.") from error
     except OSError as error:
         raise DownloadError(f"{failed} {_reason(error)}.") from error
     if total is not None and done != total:
