@@ -93,9 +93,13 @@ def test_raw_malicious_pickle_is_refused_and_nothing_runs(tmp_path: Path) -> Non
     marker = tmp_path / "pwned"
     path = tmp_path / "evil.pth"
     path.write_bytes(pickle.dumps({"conv1_1.weight": _RunsShellCommand(marker)}, protocol=2))
-    with pytest.raises(WeightsError, match="refused to load .*evil.pth.*can run code"):
+    with pytest.raises(WeightsError, match="refused to load .*evil.pth.*can run code") as raised:
         safe_torch_load(path)
     assert not marker.exists()
+    # Issue #12 item 7: the object is named; PyTorch's advice to load it unsafely is not passed on.
+    message = str(raised.value)
+    assert "it holds a posix.system" in message or "it holds a os.system" in message
+    assert "add_safe_globals" not in message and "\x1b" not in message and "trust the source" not in message
 
 
 def test_malicious_object_inside_torch_zip_is_refused(tmp_path: Path) -> None:
