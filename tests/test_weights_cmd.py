@@ -123,3 +123,14 @@ def test_import_of_truncated_caffemodel_is_the_weights_error(tmp_path: Path, cap
     err = capsys.readouterr().err
     assert "half.caffemodel: not a valid Caffe model" in err and "BufferError" not in err
     assert not imported_checkpoint_path("fcn8s").exists()
+
+
+def test_import_without_model_uses_the_file_s_own(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 2: the file's architecture when it can be told; else --model is asked for."""
+    path = _state_file(tmp_path / "fcn16s_from_caffe.pth", FCN16s)
+    assert main(["weights", "import", str(path)]) == 0
+    assert imported_checkpoint_path("fcn16s").is_file() and "fcn16s: imported" in capsys.readouterr().out
+    ambiguous = _state_file(tmp_path / "mine.pth", FCN8s)
+    assert main(["weights", "import", str(ambiguous)]) == 2
+    assert "--model fcn8s or --model fcn8s-atonce" in capsys.readouterr().err
+    assert not imported_checkpoint_path("fcn8s").exists() and not imported_checkpoint_path("fcn8s-atonce").exists()

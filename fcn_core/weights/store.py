@@ -221,11 +221,13 @@ def download_weights(
     raise DownloadError(f"every source of {model_name} failed:\n{listing}", failures[-1].hint)
 
 
-def import_weights(path: str | Path, model_name: str) -> Path:
+def import_weights(path: str | Path, model_name: str | None = None) -> Path:
     """Convert any supported file into a project checkpoint in the cache, where ``load_model``
-    finds it first from now on. Returns the checkpoint path."""
+    finds it first from now on. ``model_name`` None: the model the file holds (see
+    ``load_weights_file``). Returns the checkpoint path (``imported_checkpoint_path``)."""
     weights = read_weights_file(path)
-    loaded = _load(weights, _spec(model_name))
+    loaded = _load(weights, _spec(model_name or weights.arch))
+    model_name = loaded.spec.name
     provenance = {
         "source": "imported",
         "imported_from": str(weights.path.resolve()),
