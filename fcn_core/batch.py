@@ -3,13 +3,16 @@
 Rules a user can rely on, each tested:
 
 * Nothing is lost when a photo is bad: it is reported with the reason and the batch goes on.
-* Outputs are ``OUTDIR/<stem>.sticker.<fmt>`` (sub-folders mirrored with ``recursive``; when two
-  photos of a folder share a stem, both keep their suffix: ``a.jpg.sticker.png``; names are made
-  unique, case-insensitively, with a counter as a last resort: ``a.jpg-2.sticker.png``). Files named
+* Outputs are named like ``make`` and the window name them (``pipeline.sticker_file_name``):
+  ``OUTDIR/<stem>.<class>.sticker.<fmt>`` (sub-folders mirrored with ``recursive``; when two
+  photos of a folder share a stem, both keep their suffix: ``a.jpg.person.sticker.png``; names are
+  made unique, case-insensitively, with a counter as a last resort: ``a.jpg-2.person.sticker.png``).
+  With ``auto`` the class, and so the name, is known once the network has run. Files named
   ``*.sticker.png``/``*.sticker.webp`` are stickers, never read as photos, so ``OUTDIR`` may equal
   the input folder and a rerun does not make stickers of stickers.
-* An output that already exists is skipped unless ``overwrite``; an output that would land on an
-  input photo (e.g. through a symlink) is refused for that photo.
+* A photo whose sticker already exists (with ``auto``: a sticker of any one class of the model)
+  is skipped unless ``overwrite``; an output that would land on an input photo (e.g. through a
+  symlink) is refused for that photo. The report gives a failed photo no output: none exists.
 * Stopping (``cancel`` returning true, or ``KeyboardInterrupt``) happens between files and every
   file is written atomically, so no partial file is left and a rerun continues where it stopped.
 """
@@ -25,9 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fcn_core.mask import AUTO, EmptyMaskError
+from fcn_core.mask import AUTO, BACKGROUND_INDEX, EmptyMaskError, normalize_class_refs
 from fcn_core.photo import IMAGE_SUFFIXES, Photo, PhotoError, load_photo
-from fcn_core.pipeline import STICKER_SUFFIX, SegmenterLike, StickerRequest, is_sticker_file, same_file, sticker_from_segmentation
+from fcn_core.pipeline import (
+    SegmenterLike,
+    StickerRequest,
+    is_sticker_file,
+    real_path,
+    same_file,
+    sticker_file_name,
+    sticker_from_segmentation,
+)
 from fcn_core.save import StickerSaveError, save_sticker
 
 logger = logging.getLogger(__name__)
@@ -36,17 +47,23 @@ BatchStatus = Literal["made", "skipped", "failed"]
 BatchProgress = Callable[[int, int, Path], None]
 """Called after each photo with (photos done, photos found, the photo's path)."""
 
-EXPECTED_FAILURES = (PhotoError, EmptyMaskError, StickerSaveError, OSError)
-"""Failures of one photo whose message is already written for the user."""
 
 
 class BatchError(RuntimeError):
     """The batch as a whole cannot run (no input folder, output folder not writable)."""
 
 
+class OutputOverPhotoError(RuntimeError):
+    """One photo's sticker would replace an input photo (e.g. through a symlink)."""
+
+
+EXPECTED_FAILURES = (PhotoError, EmptyMaskError, StickerSaveError, OSError, OutputOverPhotoError)
+"""Failures of one photo whose message is already written for the user."""
+
+
 @dataclass
 class BatchItem:
-    """What happened to one photo; ``output`` is where its sticker is (or would have been);
+    """What happened to one photo; ``output`` is its sticker (made or skipped), None when it failed;
     ``classes`` are what a made sticker shows."""
 
     source: Path
@@ -132,25 +149,33 @@ def find_photos(input_dir: Path, *, recursive: bool = False, exclude: Path | Non
     folder (the output folder when it lies inside the input) are left out."""
     input_dir = check_input_dir(input_dir)
     candidates = input_dir.rglob("*") if recursive else input_dir.iterdir()
-    excluded = None if exclude is None or same_file(exclude, input_dir) else Path(exclude).resolve()
+    excluded = None if exclude is None or same_file(exclude, input_dir) else real_path(exclude)
     photos = []
     for path in candidates:
         relative = path.relative_to(input_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if excluded is not None and excluded in path.resolve().parents:
+        if excluded is not None and excluded in real_path(path).parents:
             continue
-        if path.suffix.lower() in IMAGE_SUFFIXES and not is_sticker_file(path) and path.is_file():
+        if path.suffix.lower() in IMAGE_SUFFIXES and not is_sticker_file(path) and _file_or_broken_link(path):
             photos.append(path)
     return sorted(photos)
 
 
-def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path, fmt: str) -> dict[Path, Path]:
-    """Map each photo to its own sticker path (see the module doc for the naming rule).
+def _file_or_broken_link(path: Path) -> bool:
+    """A file, or a link that leads nowhere (missing target, loop): those are reported as failed
+    photos rather than skipped in silence. Folders, pipes and devices are never photos."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
-    Names are unique within an output folder, compared case-insensitively (``a.jpg``, ``a.png``
-    and ``a.jpg.png`` give ``a.jpg``, ``a.png`` and ``a.jpg.png`` stickers, never one name for two
+
+def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path) -> dict[Path, Path]:
+    """Map each photo to its own sticker stem: the sticker's path before ``.<class>.sticker.<fmt>``
+    (see ``sticker_output`` and the module doc for the naming rule).
+
+    Stems are unique within an output folder, compared case-insensitively (``a.jpg``, ``a.png``
+    and ``a.jpg.png`` give ``a.jpg``, ``a.png`` and ``a.jpg.png``, never one stem for two
     photos), and depend only on the set of photos, so a rerun maps each photo to the same file.
+    A class slug holds no dot, so two stems never give one sticker name.
     """
     photos = sorted(photos)
     # 0: the stem; 1: the full file name; n >= 2: the full file name and "-n".
@@ -175,17 +200,28 @@ def plan_outputs(photos: Sequence[Path], input_dir: Path, output_dir: Path, fmt:
             else:
                 for photo in group[1:]:  # the first (in path order) keeps its name
                     levels[photo] += 1
-    return {
-        photo: output_dir / photo.parent.relative_to(input_dir) / f"{name(photo)}{STICKER_SUFFIX}.{fmt}"
-        for photo in photos
-    }
+    return {photo: output_dir / photo.parent.relative_to(input_dir) / name(photo) for photo in photos}
 
 
-def _check_classes(segmenter: SegmenterLike, request: StickerRequest) -> None:
-    """Fail before any work when a requested class does not exist in the model (KeyError)."""
-    if request.classes != AUTO:
-        for class_ref in request.classes:
-            segmenter.classes.index_of(class_ref)
+def sticker_output(stem: Path, class_names: Sequence[str], fmt: str) -> Path:
+    """The sticker file of a planned ``stem`` (``plan_outputs``) for these classes."""
+    return stem.with_name(sticker_file_name(stem.name, class_names, fmt))
+
+
+def _existing_sticker(stem: Path, choices: Sequence[Sequence[str]], fmt: str) -> Path | None:
+    """The first sticker of ``stem`` already on disk, for any of the possible class choices."""
+    return next((path for names in choices if (path := sticker_output(stem, names, fmt)).exists()), None)
+
+
+def _class_choices(segmenter: SegmenterLike, request: StickerRequest) -> list[tuple[str, ...]]:
+    """The class names a sticker of this request can be named after: the requested ones, or
+    (``auto``) any one non-background class of the model."""
+    refs = normalize_class_refs(request.classes)
+    names = segmenter.classes.names
+    if refs == AUTO:
+        return [(name,) for index, name in enumerate(names) if index != BACKGROUND_INDEX]
+    chosen = dict.fromkeys(names[segmenter.classes.index_of(ref)] for ref in refs)  # as resolve_classes: no repeats
+    return [tuple(chosen)]
 
 
 def _prepare_output_dir(output_dir: Path) -> None:
@@ -198,7 +234,7 @@ def _prepare_output_dir(output_dir: Path) -> None:
 
 
 _Load = tuple[Path, Path, Future[Photo]]
-"""A photo's path, its sticker's path, and the photo being decoded."""
+"""A photo's path, its sticker's stem (``plan_outputs``), and the photo being decoded."""
 
 
 def _chunks(items: Sequence[tuple[Path, Path]], size: int) -> Iterator[list[tuple[Path, Path]]]:
@@ -238,12 +274,12 @@ def run_batch(
     if batch_size < 1 or loader_threads < 1:
         raise ValueError(f"batch_size and loader_threads must be at least 1, got {batch_size}, {loader_threads}")
     input_dir, output_dir = Path(input_dir), Path(output_dir)
-    _check_classes(segmenter, request)
+    choices = _class_choices(segmenter, request)  # a KeyError for an unknown class, before any work
     photos = find_photos(input_dir, recursive=recursive, exclude=output_dir)
     _prepare_output_dir(output_dir)
-    outputs = plan_outputs(photos, input_dir, output_dir, request.fmt)
+    stems = plan_outputs(photos, input_dir, output_dir)
     report = BatchReport(input_dir=input_dir, output_dir=output_dir, found=len(photos))
-    inputs = {photo.resolve() for photo in photos}
+    inputs = {real_path(photo) for photo in photos}
 
     def record(item: BatchItem) -> None:
         report.items.append(item)
@@ -255,13 +291,11 @@ def run_batch(
 
     todo: list[tuple[Path, Path]] = []
     for photo in photos:
-        output = outputs[photo]
-        if output.resolve() in inputs:
-            record(BatchItem(photo, output, "failed", f"refusing to write the sticker {output} over an input photo"))
-        elif output.exists() and not overwrite:
-            record(BatchItem(photo, output, "skipped", "sticker exists (use overwrite to remake it)"))
+        existing = None if overwrite else _existing_sticker(stems[photo], choices, request.fmt)
+        if existing is not None and real_path(existing) not in inputs:
+            record(BatchItem(photo, existing, "skipped", "sticker exists (use overwrite to remake it)"))
         else:
-            todo.append((photo, output))
+            todo.append((photo, stems[photo]))
 
     pool = ThreadPoolExecutor(max_workers=loader_threads, thread_name_prefix="photo-loader")
     try:
@@ -281,7 +315,7 @@ def run_batch(
                 break
             loads = pending.pop(0)
             prefetch()
-            _process_chunk(segmenter, loads, request, overwrite, record)
+            _process_chunk(segmenter, loads, request, overwrite, inputs, record)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     report.items.sort(key=lambda item: item.source)  # handled out of order (skips first, chunks)
@@ -294,31 +328,35 @@ def _process_chunk(
     loads: list[_Load],
     request: StickerRequest,
     overwrite: bool,
+    inputs: set[Path],
     record: Callable[[BatchItem], None],
 ) -> None:
     """Segment the photos of one chunk together, then cut and save each sticker (a chunk is
     finished even when cancel is asked for meanwhile: its network work is already done)."""
     loaded: list[tuple[Path, Path, Photo]] = []
-    for source, output, future in loads:
+    for source, stem, future in loads:
         try:
-            loaded.append((source, output, future.result()))
+            loaded.append((source, stem, future.result()))
         except Exception as exc:
-            record(BatchItem(source, output, "failed", _failure_reason(exc)))
+            record(BatchItem(source, None, "failed", _failure_reason(exc)))
     if not loaded:
         return
     try:
         segmentations = segmenter.segment_batch([photo for _, _, photo in loaded])
     except Exception as exc:
         reason = _failure_reason(exc)
-        for source, output, _ in loaded:
-            record(BatchItem(source, output, "failed", reason))
+        for source, _, _ in loaded:
+            record(BatchItem(source, None, "failed", reason))
         return
-    for (source, output, photo), seg in zip(loaded, segmentations, strict=True):
+    for (source, stem, photo), seg in zip(loaded, segmentations, strict=True):
         try:
             sticker, _ = sticker_from_segmentation(photo, seg, request)
+            output = sticker_output(stem, sticker.class_names, request.fmt)
+            if real_path(output) in inputs:
+                raise OutputOverPhotoError(f"refusing to write the sticker {output} over an input photo")
             output.parent.mkdir(parents=True, exist_ok=True)
             save_sticker(sticker, output, fmt=request.fmt, target=request.target, overwrite=overwrite)
         except Exception as exc:
-            record(BatchItem(source, output, "failed", _failure_reason(exc)))
+            record(BatchItem(source, None, "failed", _failure_reason(exc)))
         else:
             record(BatchItem(source, output, "made", classes=sticker.class_names))

@@ -59,14 +59,28 @@ def empty_mask_error(seg: Segmentation, class_ids: Sequence[int]) -> EmptyMaskEr
     return EmptyMaskError(f"no pixel of {wanted} in this photo; the network found: {found_classes_text(seg)}")
 
 
-def resolve_classes(seg: Segmentation, class_refs: Sequence[str | int] | str) -> tuple[int, ...]:
+ClassRefs = Sequence[str | int] | str | int
+"""Classes as a person names them: one name or index, several, or ``AUTO``."""
+
+
+def normalize_class_refs(class_refs: ClassRefs) -> tuple[str | int, ...] | str:
+    """``AUTO``, or the names/indices as a tuple: one name is one class, never its letters."""
+    if isinstance(class_refs, str) and class_refs.strip().lower() == AUTO:
+        return AUTO
+    if isinstance(class_refs, (str, int)):
+        return (class_refs,)
+    return tuple(class_refs)
+
+
+def resolve_classes(seg: Segmentation, class_refs: ClassRefs) -> tuple[int, ...]:
     """Class indices for names or indices (one or several), or ``"auto"``.
 
     ``"auto"`` picks the non-background class with the largest share of pixels and raises
     ``EmptyMaskError`` when the network found only background. Duplicates are dropped, order kept.
     Unknown names or indices raise ``UnknownClassError`` that lists the known ones.
     """
-    if isinstance(class_refs, str) and class_refs.strip().lower() == AUTO:
+    refs = normalize_class_refs(class_refs)
+    if refs == AUTO:
         candidates = [index for index in seg.class_shares() if index != BACKGROUND_INDEX]
         if not candidates:
             background = seg.classes.names[BACKGROUND_INDEX]
@@ -74,7 +88,6 @@ def resolve_classes(seg: Segmentation, class_refs: Sequence[str | int] | str) ->
                 f"no object to cut out: the network found only {background} ({found_classes_text(seg)})"
             )
         return (candidates[0],)
-    refs = [class_refs] if isinstance(class_refs, (str, int)) else list(class_refs)
     if not refs:
         raise ValueError("no class given: name at least one class, or use 'auto'")
     resolved: list[int] = []

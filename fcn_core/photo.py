@@ -8,9 +8,11 @@ plain words, so the GUI can show it and batch export can write it into its repor
 
 Decisions a user would notice:
 
-- **Transparency is composited on white.** Transparent pixels of a PNG/GIF/WebP usually hold
-  arbitrary colour (often black); showing that to the network and to the sticker cutter gives
+- **Transparency is composited on white, and kept.** Transparent pixels of a PNG/GIF/WebP usually
+  hold arbitrary colour (often black); showing that to the network and to the sticker cutter gives
   black fringes. White is what image viewers and chat apps show behind a transparent picture.
+  The alpha itself travels in ``Photo.alpha`` (None for an opaque photo), so a transparent pixel
+  is never part of a sticker (``fcn_core.sticker``).
 - **16-bit and 32-bit integer pixels** (16-bit PNG/TIFF) are scaled to 8 bits by ``round(v / 257)``,
   the exact inverse of the 8→16-bit expansion ``v * 257``; Pillow's own conversion clips them
   (anything above 255 turns white). Float pixels are read as 0–1 when they all lie there,
@@ -31,6 +33,7 @@ Decisions a user would notice:
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import re
@@ -42,6 +45,8 @@ from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fcn_core.atomic_file import file_in_the_way
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ MAX_PHOTO_PIXELS = 2 * _PILLOW_DEFAULT_MAX_IMAGE_PIXELS
 Above every camera photo short of 200-MP phone modes, and a larger limit would only take effect
 after changing Pillow's process-wide setting, which a library must not do."""
 
+KNOWN_FORMATS = "JPEG, PNG, WEBP, GIF, BMP, TIFF and more"
+"""What to tell someone whose file is not one of the formats the decoder knows."""
 HEIF_INSTALL_HINT = "install pillow-heif (pip install 'fcn-sticker-studio[heic]')"
 
 _HEVC_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"})
@@ -99,13 +106,19 @@ class Photo:
     pixels: np.ndarray
     path: Path | None
     original_size: tuple[int, int]
+    alpha: np.ndarray | None = None
+    """``H×W`` uint8 opacity of a photo with transparency (0 = transparent), else None."""
 
     def __post_init__(self) -> None:
         if self.pixels.dtype != np.uint8 or self.pixels.ndim != 3 or self.pixels.shape[2] != 3:
             raise ValueError(f"photo pixels must be H×W×3 uint8, got {self.pixels.shape} {self.pixels.dtype}")
         if min(self.size) < 1 or min(self.original_size) < 1:
             raise ValueError(f"photo must have pixels, got size {self.size}, original size {self.original_size}")
+        if self.alpha is not None and (self.alpha.dtype != np.uint8 or self.alpha.shape != self.size):
+            raise ValueError(f"photo alpha must be {self.size} uint8, got {self.alpha.shape} {self.alpha.dtype}")
         self.pixels.setflags(write=False)
+        if self.alpha is not None:
+            self.alpha.setflags(write=False)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -115,18 +128,22 @@ class Photo:
 
 def photo_from_array(pixels: np.ndarray, path: Path | None = None) -> Photo:
     """A ``Photo`` from uint8 pixels: ``H×W`` grey, ``H×W×3`` RGB or ``H×W×4`` RGBA (composited
-    on white like files are). The array is copied, so the caller may keep changing theirs."""
+    on white like files are, the alpha kept). The array is copied, so the caller may keep changing theirs."""
     if pixels.dtype != np.uint8:
         raise ValueError(f"photo pixels must be uint8, got {pixels.dtype}")
+    alpha = None
     if pixels.ndim == 2:
         rgb = np.repeat(pixels[:, :, None], 3, axis=2)
     elif pixels.ndim == 3 and pixels.shape[2] == 3:
         rgb = np.array(pixels, copy=True, order="C")
     elif pixels.ndim == 3 and pixels.shape[2] == 4:
-        rgb = np.asarray(_composite_on_white(Image.fromarray(np.ascontiguousarray(pixels), "RGBA")))
+        rgba = Image.fromarray(np.ascontiguousarray(pixels), "RGBA")
+        rgb = np.asarray(_composite_on_white(rgba))
+        transparency = _alpha_if_any(rgba)
+        alpha = None if transparency is None else np.asarray(transparency)
     else:
         raise ValueError(f"photo pixels must be H×W, H×W×3 or H×W×4, got shape {pixels.shape}")
-    return Photo(pixels=rgb, path=path, original_size=(rgb.shape[0], rgb.shape[1]))
+    return Photo(pixels=rgb, path=path, original_size=(rgb.shape[0], rgb.shape[1]), alpha=alpha)
 
 
 def load_photo(path: str | Path, *, max_decode_side: int = 4096, max_pixels: int = MAX_PHOTO_PIXELS) -> Photo:
@@ -148,6 +165,10 @@ def load_photo(path: str | Path, *, max_decode_side: int = 4096, max_pixels: int
         denied = "permission denied: this account may not read the file"
         raise PhotoError(path, folder if path.is_dir() else denied) from None
     except OSError as error:
+        if error.errno == errno.ENOTDIR:
+            raise PhotoError(path, f"{file_in_the_way(path) or path.parent} is a file, not a folder") from None
+        if error.errno == errno.ELOOP:
+            raise PhotoError(path, "the name is a symbolic link that leads back to itself (a link loop), not a photo") from None
         raise PhotoError(path, f"the file cannot be read ({error.strerror or error})") from None
     with file:
         try:
@@ -171,16 +192,18 @@ def _decode(file: BinaryIO, header: bytes, path: Path, max_decode_side: int, max
             image.load()
             size_before_orientation = image.size
             ImageOps.exif_transpose(image, in_place=True)
-            pixels = np.asarray(_reduce(_to_rgb(image), max_decode_side))
+            rgb, transparency = _to_rgb(image)
+            pixels = np.asarray(_reduce(rgb, max_decode_side))
+            alpha = None if transparency is None else np.asarray(_reduce(transparency, max_decode_side))
         except MemoryError:
             raise PhotoError(path, f"not enough memory to decode a {width}×{height} image") from None
         except (OSError, ValueError, SyntaxError, EOFError, IndexError) as error:
-            reason = f"the image data cannot be decoded, the file may be damaged or truncated ({error})"
-            raise PhotoError(path, reason) from None
+            logger.info("decoding %s failed: %s", path, error)  # the decoder's words, for -v; the user gets plain ones
+            raise PhotoError(path, "the image data is incomplete or damaged (was the file cut short while copying?)") from None
         turned = image.size != size_before_orientation
     original_size = (width, height) if turned else (height, width)
     logger.debug("loaded %s: original %s, decoded %s", path, original_size, pixels.shape[:2])
-    return Photo(pixels=pixels, path=path, original_size=original_size)
+    return Photo(pixels=pixels, path=path, original_size=original_size, alpha=alpha)
 
 
 def _open_image(file: BinaryIO, path: Path, max_pixels: int) -> Image.Image:
@@ -193,9 +216,10 @@ def _open_image(file: BinaryIO, path: Path, max_pixels: int) -> Image.Image:
     except Image.DecompressionBombError as error:
         raise PhotoError(path, _pillow_bomb_reason(error)) from None
     except UnidentifiedImageError:
-        raise PhotoError(path, "not an image file, or an image format Pillow cannot read") from None
+        raise PhotoError(path, f"not an image, or an image format this program cannot read ({KNOWN_FORMATS})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise PhotoError(path, f"the image header is damaged or of a kind Pillow cannot read ({error})") from None
+        logger.info("reading the header of %s failed: %s", path, error)
+        raise PhotoError(path, f"not an image, or its first bytes are damaged (this program reads {KNOWN_FORMATS})") from None
     width, height = image.size
     if width * height > max_pixels:
         image.close()
@@ -216,7 +240,7 @@ def _bomb_reason(pixels: int, limit: int, dimensions: str = "") -> str:
 def _pillow_bomb_reason(error: Image.DecompressionBombError) -> str:
     match = _PILLOW_BOMB_MESSAGE.search(str(error))
     if match is None:
-        return f"the image is too large to open safely ({error})"
+        return "the image is too large to open safely, it may be a decompression bomb"
     return _bomb_reason(int(match.group(1)), int(match.group(2)))
 
 
@@ -257,16 +281,24 @@ def _reduce(image: Image.Image, max_decode_side: int) -> Image.Image:
     return image.reduce(factor) if factor > 1 else image
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode to 8-bit RGB (see the module docstring for the rules)."""
+def _to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
+    """Any Pillow mode to 8-bit RGB, and its alpha (mode L) where any pixel is not opaque
+    (see the module docstring for the rules)."""
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         grey = Image.fromarray(_high_bit_depth_to_uint8(np.asarray(image)), "L")
-        return grey.convert("RGB")
+        return grey.convert("RGB"), None
     if image.mode in _ALPHA_MODES or "transparency" in image.info:
-        return _composite_on_white(image.convert("RGBA"))
+        rgba = image.convert("RGBA")
+        return _composite_on_white(rgba), _alpha_if_any(rgba)
     if image.mode == "RGB":
-        return image
-    return image.convert("RGB")
+        return image, None
+    return image.convert("RGB"), None
+
+
+def _alpha_if_any(rgba: Image.Image) -> Image.Image | None:
+    """The alpha band, or None when every pixel is opaque (most PNGs with an alpha channel)."""
+    alpha = rgba.getchannel("A")
+    return alpha if np.asarray(alpha).min() < _WHITE[3] else None
 
 
 def _high_bit_depth_to_uint8(values: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ segmentation, then refined, then masked.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,16 @@ import numpy as np
 
 from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
-from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup, empty_mask_error, found_classes_text, resolve_classes
+from fcn_core.mask import (
+    AUTO,
+    ClassRefs,
+    EmptyMaskError,
+    MaskCleanup,
+    empty_mask_error,
+    found_classes_text,
+    normalize_class_refs,
+    resolve_classes,
+)
 from fcn_core.photo import Photo
 from fcn_core.save import StickerFormat
 from fcn_core.segmentation import Segmentation
@@ -29,8 +39,8 @@ from fcn_core.sticker_mask import sticker_mask
 logger = logging.getLogger(__name__)
 
 STICKER_SUFFIX = ".sticker"
-"""Marks a file as a sticker this tool made: ``<stem>.sticker.png`` (batch) or
-``<stem>.<class>.sticker.png`` (make). Batch never reads such files as photos."""
+"""Marks a file as a sticker this tool made: ``<stem>.<class>.sticker.png`` (make, batch and the
+window). Batch never reads such files as photos."""
 
 
 class SegmenterLike(Protocol):
@@ -47,17 +57,21 @@ class SegmenterLike(Protocol):
 class StickerRequest:
     """Everything the user chose about the sticker, apart from the photo and the model.
 
-    ``classes`` are names or indices, or ``"auto"`` for the largest non-background class;
-    ``crf`` is a preset name or ``None`` for no refinement.
+    ``classes`` are names or indices (one, or a sequence), or ``"auto"`` for the largest
+    non-background class; they are kept as a tuple (or ``"auto"``), so code that walks them never
+    walks the letters of one name. ``crf`` is a preset name or ``None`` for no refinement.
     """
 
-    classes: Sequence[str | int] | str = AUTO
+    classes: ClassRefs = AUTO
     crf: str | None = None
     crf_mode: Literal["full", "binary"] = "binary"
     cleanup: MaskCleanup = field(default_factory=MaskCleanup)
     style: StickerStyle = field(default_factory=StickerStyle)
     fmt: StickerFormat = "png"
     target: str = "telegram"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", normalize_class_refs(self.classes))
 
 
 def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, Segmentation]:
@@ -110,7 +124,7 @@ def class_slug(class_names: Sequence[str]) -> str:
 
 
 def sticker_file_name(stem: str, class_names: Sequence[str], fmt: str) -> str:
-    """``<stem>.<class>[+<class>…].sticker.<fmt>``, the name ``make`` gives a sticker by default."""
+    """``<stem>.<class>[+<class>…].sticker.<fmt>``: the one naming rule of make, batch and the window."""
     return f"{stem}.{class_slug(class_names)}{STICKER_SUFFIX}.{fmt}"
 
 
@@ -120,6 +134,13 @@ def is_sticker_file(path: Path) -> bool:
     return any(name.endswith(f"{STICKER_SUFFIX}.{fmt}") for fmt in ("png", "webp"))
 
 
+def real_path(path: Path) -> Path:
+    """``path`` with symlinks and ``..`` resolved, existing or not. Unlike ``Path.resolve`` it
+    never raises on a symlink loop (Python 3.11 raises RuntimeError): the loop is left as it is,
+    for the open that follows to report in plain words."""
+    return Path(os.path.realpath(path))
+
+
 def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name the same file (symlinks and ``..`` resolved), existing or not."""
-    return Path(a).resolve() == Path(b).resolve()
+    return real_path(a) == real_path(b)

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from PIL import Image
 
-from fcn_core.atomic_file import write_atomically
+from fcn_core.atomic_file import file_in_the_way, write_atomically
 from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
@@ -43,6 +45,12 @@ WEBP_QUALITY_STEPS: tuple[int, ...] = (90, 80, 70, 60, 50, 40, 30, 20, 10)
 """WEBP qualities tried in order; the first that fits the target's byte limit is kept."""
 
 _PIL_FORMATS = {"png": "PNG", "webp": "WEBP"}
+
+MIN_VISIBLE_FRACTION = 0.002
+"""A sticker needs at least this share of its pixels at least half opaque (524 of 512×512, a
+23-px square): below, a chat shows an empty bubble. Such stickers come from a mask the edits
+or the CRF emptied, or from a photo that is transparent where the object is."""
+VISIBLE_ALPHA = 128
 
 
 class StickerSaveError(RuntimeError):
@@ -119,12 +127,28 @@ def save_sticker(
     height, width = sticker.size
     if (problem := rules.size_problem(width, height)) is not None:
         raise StickerSaveError(problem)
+    if (problem := _visibility_problem(sticker)) is not None:
+        raise StickerSaveError(problem)
     _check_destination(path, overwrite)
     data, quality = _encode(sticker, fmt_name, rules)
     _write_checked(path, data, lambda written: _verify(written, fmt_name, rules))
     settings = f", WEBP quality {quality}" if quality is not None else ""
     logger.info("saved %s sticker %s (%s%s)", rules.title, path, _kib(len(data)), settings)
     return SavedSticker(path=path, fmt=fmt_name, num_bytes=len(data), quality=quality)
+
+
+def _visibility_problem(sticker: Sticker) -> str | None:
+    """Why ``sticker`` shows (almost) nothing, or ``None``."""
+    height, width = sticker.size
+    visible = int(np.count_nonzero(sticker.rgba[..., 3] >= VISIBLE_ALPHA))
+    needed = math.ceil(MIN_VISIBLE_FRACTION * height * width)
+    if visible >= needed:
+        return None
+    what = " + ".join(sticker.class_names) or "the chosen object"
+    return (
+        f"the sticker of {what} has almost nothing to see: {visible} of {width}×{height} pixels are at least "
+        f"half opaque, {needed} are needed; pick another class, or check that the photo is not transparent there"
+    )
 
 
 def _target(name: str) -> StickerTarget:
@@ -137,6 +161,8 @@ def _target(name: str) -> StickerTarget:
 def _check_destination(path: Path, overwrite: bool) -> None:
     """Refuse what would certainly fail or destroy something, before any encoding work."""
     folder = path.parent
+    if (blocker := file_in_the_way(path)) is not None:
+        raise StickerSaveError(f"cannot save {path.name}: {blocker} is a file, not a folder")
     if not folder.is_dir():
         raise StickerSaveError(f"cannot save {path.name}: the folder {folder} does not exist")
     if path.is_dir():
@@ -199,14 +225,7 @@ def _write_checked(path: Path, data: bytes, verify: Callable[[Path], None]) -> N
     try:
         write_atomically(path, lambda file: file.write(data), verify=verify)
     except OSError as error:
-        raise StickerSaveError(_plain_os_error(error, path)) from error
-
-
-def _plain_os_error(error: OSError, path: Path) -> str:
-    if isinstance(error, PermissionError):
-        return f"cannot write {path.name} into {path.parent}: permission denied (choose a folder you can write to)"
-    reason = error.strerror or str(error)
-    return f"cannot write {path}: {reason}"
+        raise StickerSaveError(str(error)) from error  # a FileWriteError: names the file, its folder, the reason
 
 
 def _kib(num_bytes: int) -> str:

@@ -27,7 +27,6 @@ from PIL import Image
 
 from fcn_core.device import choose_device
 from fcn_core.models.cpu.fast_inference import optimize_for_inference
-from fcn_core.models.registry import DEFAULT_MODEL
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.weights.store import LoadedModel, ProgressCallback, load_model
@@ -90,7 +89,7 @@ class Segmenter:
     @classmethod
     def from_name(
         cls,
-        model_name: str = DEFAULT_MODEL,
+        model_name: str | None = None,
         weights: Path | None = None,
         *,
         allow_download: bool = False,
@@ -98,7 +97,8 @@ class Segmenter:
         device: str | torch.device | None = None,
         max_side: int = DEFAULT_MAX_SIDE,
     ) -> Segmenter:
-        """Load ``model_name``'s weights (see ``fcn_core.weights.store.load_model``) and wrap them."""
+        """Load ``model_name``'s weights (see ``fcn_core.weights.store.load_model``: None means the
+        ``weights`` file's own architecture, else the default model) and wrap them."""
         loaded = load_model(model_name, weights, allow_download=allow_download, progress=progress)
         return cls(loaded, device=device, max_side=max_side)
 

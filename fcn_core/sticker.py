@@ -20,6 +20,12 @@ Order of work, chosen so a 12-MP photo costs no more than a small one:
 4. **Shadow** (optional): the sticker's alpha, offset and blurred, as semi-transparent black
    composited under everything.
 
+A photo with transparency (``Photo.alpha``) cuts the mask first: blocks where the photo is fully
+transparent leave the mask before the fit, so the object is fitted to what can be seen, and the
+photo's alpha, resized like the mask, caps the object's alpha (the minimum of the two, not the
+product, which would fade an edge they share twice): a transparent pixel of the photo is never
+part of the sticker, however the network labelled it.
+
 Fully transparent pixels are stored as transparent black, which also keeps files small.
 """
 
@@ -157,7 +163,7 @@ def make_sticker_from_patch(
     photo's edge, else the anti-aliased edge is cut short.
     """
     from scipy import ndimage  # lazily: scipy costs `fcn-sticker CMD --help` 0.3 s
-    rgb, alpha = _fit(photo.pixels, patch, style, tuple(class_names))
+    rgb, alpha = _fit(photo.pixels, _visible_part(patch, photo.alpha), style, tuple(class_names), photo.alpha)
     binary = alpha >= BINARY_ALPHA
     if style.contour_width > 0:
         eroded = ndimage.binary_erosion(binary, structure=np.ones((style.contour_width,) * 2, dtype=bool))
@@ -184,10 +190,36 @@ def reduction_step(scale: float) -> int:
     return max(1, int(1.0 / (scale * REDUCING_GAP)))
 
 
+def _visible_part(patch: MaskPatch, photo_alpha: np.ndarray | None) -> MaskPatch:
+    """``patch`` without the blocks where the photo is fully transparent, its exact box (if any)
+    shrunk to the photo's visible pixels inside it."""
+    if photo_alpha is None:
+        return patch
+    visible = photo_alpha > 0
+    (rows, cols), step = patch.mask.shape, patch.step
+    origin_y, origin_x = patch.origin
+    region = visible[origin_y : origin_y + rows * step, origin_x : origin_x + cols * step]
+    blocks = np.zeros((rows * step, cols * step), dtype=bool)  # a patch's last blocks may run past the photo
+    blocks[: region.shape[0], : region.shape[1]] = region
+    mask = patch.mask & blocks.reshape(rows, step, cols, step).any(axis=(1, 3))
+    box = patch.box
+    if box is not None and mask.any():
+        top, bottom, left, right = box
+        inside = visible[top:bottom, left:right]
+        seen_rows, seen_cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+        box = (top + int(seen_rows[0]), top + int(seen_rows[-1]) + 1, left + int(seen_cols[0]), left + int(seen_cols[-1]) + 1)
+    return MaskPatch(mask, patch.origin, step, box)
+
+
 def _fit(
-    pixels: np.ndarray, patch: MaskPatch, style: StickerStyle, class_names: tuple[str, ...]
+    pixels: np.ndarray,
+    patch: MaskPatch,
+    style: StickerStyle,
+    class_names: tuple[str, ...],
+    photo_alpha: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Canvas-size RGB and alpha (uint8) with the object's box scaled to fit and centred."""
+    """Canvas-size RGB and alpha (uint8) with the object's box scaled to fit and centred; the
+    alpha is the mask's, capped by the photo's own (where it has one)."""
     mask, step = patch.mask, patch.step
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
@@ -207,6 +239,9 @@ def _fit(
     # The mask is resized as a float (0–255) with a triangle filter: anti-aliased, no ringing.
     levels = np.multiply(mask, OPAQUE, dtype=np.uint8)
     object_alpha = _resized_crop(levels, (top, bottom, left, right), patch.origin, step, scale, size, Image.Resampling.BILINEAR)
+    if photo_alpha is not None:
+        seen = _resized_crop(photo_alpha, (top, bottom, left, right), (0, 0), 1, scale, size, Image.Resampling.BILINEAR)
+        object_alpha = np.minimum(object_alpha, seen)  # not the product: both edges fade at the same pixels
 
     canvas = style.canvas_size
     out_w, out_h = size

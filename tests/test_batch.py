@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from fcn_core.batch import BatchError, find_photos, plan_outputs, run_batch
+from fcn_core.batch import BatchError, find_photos, plan_outputs, run_batch, sticker_output
 from fcn_core.pipeline import StickerRequest
 from tests.cli_helpers import BROKEN_PHOTOS, DiscSegmenter, file_digests, make_photo_folder, stray_files, write_photo
 
@@ -40,21 +40,23 @@ def test_twenty_photos_four_broken(tmp_path: Path, twenty) -> None:
     assert (report.found, report.made, report.skipped, report.failed) == (20, 16, 0, 4)
     assert seen == [(n, 20) for n in range(1, 21)]
     made = sorted(p.name for p in out.iterdir())
-    assert made == sorted(f"{p.stem}.sticker.png" for p in good)
+    assert made == sorted(f"{p.stem}.person.sticker.png" for p in good)  # the rule of make and the window
     for path in out.iterdir():
         assert_valid_sticker(path)
     reasons = {item.source.name: item.reason for item in report.failures}
     assert set(reasons) == {p.name for p in broken}
     assert "empty" in reasons["zero_bytes.jpg"]
     assert "not an image" in reasons["text.jpg"]
-    assert "truncated" in reasons["truncated.jpg"] and "truncated" in reasons["truncated.png"]
+    assert "incomplete" in reasons["truncated.jpg"] and "incomplete" in reasons["truncated.png"]
     assert file_digests(folder) == before  # no photo touched
 
     data = json.loads(report.to_json())
     assert (data["found"], data["made"], data["skipped"], data["failed"], data["cancelled"]) == (20, 16, 0, 4, False)
     failed = {Path(item["source"]).name: item for item in data["items"] if item["status"] == "failed"}
     assert failed["text.jpg"]["reason"] == reasons["text.jpg"]
-    assert failed["text.jpg"]["output"] == str(out / "text.sticker.png")
+    assert failed["text.jpg"]["output"] is None  # issue #12 item 20: no sticker exists for a failed photo
+    made_items = [item for item in data["items"] if item["status"] == "made"]
+    assert all(Path(item["output"]).is_file() for item in made_items) and len(made_items) == 16
 
 
 def test_rerun_skips_and_overwrite_remakes(tmp_path: Path, twenty) -> None:
@@ -152,7 +154,7 @@ def test_output_through_a_symlink_onto_a_photo_is_refused(tmp_path: Path) -> Non
     good, _ = make_photo_folder(folder, good=2)
     out = tmp_path / "out"
     out.mkdir()
-    (out / f"{good[0].stem}.sticker.png").symlink_to(good[0])
+    (out / f"{good[0].stem}.person.sticker.png").symlink_to(good[0])
     before = file_digests(folder)
     report = run_batch(DiscSegmenter(), folder, out, REQUEST, overwrite=True)
     assert (report.made, report.failed) == (1, 1)
@@ -164,9 +166,9 @@ def test_same_stem_keeps_the_suffix(tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     for name in ("a.jpg", "a.png", "b.jpg"):
         write_photo(folder / name)
-    plan = plan_outputs(find_photos(folder), folder, tmp_path / "out", "webp")
-    assert {src.name: dst.name for src, dst in plan.items()} == {
-        "a.jpg": "a.jpg.sticker.webp", "a.png": "a.png.sticker.webp", "b.jpg": "b.sticker.webp",
+    plan = plan_outputs(find_photos(folder), folder, tmp_path / "out")
+    assert {src.name: sticker_output(dst, ["cat"], "webp").name for src, dst in plan.items()} == {
+        "a.jpg": "a.jpg.cat.sticker.webp", "a.png": "a.png.cat.sticker.webp", "b.jpg": "b.cat.sticker.webp",
     }
 
 
@@ -175,12 +177,12 @@ def test_output_names_are_unique_and_stable(tmp_path: Path) -> None:
     for name in ("a.jpg", "a.png", "a.jpg.png", "b.jpg", "b.jpg.jpg", "b.jpg.jpg.png"):
         write_photo(folder / name)
     out = tmp_path / "out"
-    plan = plan_outputs(find_photos(folder), folder, out, "png")
-    names = {src.name: dst.name for src, dst in plan.items()}
-    assert names["a.jpg"] == "a.jpg.sticker.png" and names["a.png"] == "a.png.sticker.png"
-    assert names["a.jpg.png"] == "a.jpg.png.sticker.png"
+    plan = plan_outputs(find_photos(folder), folder, out)
+    names = {src.name: sticker_output(dst, ["person"], "png").name for src, dst in plan.items()}
+    assert names["a.jpg"] == "a.jpg.person.sticker.png" and names["a.png"] == "a.png.person.sticker.png"
+    assert names["a.jpg.png"] == "a.jpg.png.person.sticker.png"
     assert len({name.lower() for name in names.values()}) == len(names)
-    assert plan_outputs(list(reversed(find_photos(folder))), folder, out, "png") == plan
+    assert plan_outputs(list(reversed(find_photos(folder))), folder, out) == plan
 
     report = run_batch(DiscSegmenter(), folder, out, REQUEST)
     assert (report.made, report.skipped, report.failed) == (6, 0, 0)
@@ -193,8 +195,8 @@ def test_case_and_counter_collisions(tmp_path: Path) -> None:
     # Photos that differ only in case (possible on case-sensitive file systems) get a counter.
     folder, out = tmp_path / "photos", tmp_path / "out"
     photos = [folder / "A.jpg", folder / "a.jpg", folder / "a.JPG"]
-    names = {src.name: dst.name for src, dst in plan_outputs(photos, folder, out, "png").items()}
-    assert names == {"A.jpg": "A.jpg.sticker.png", "a.JPG": "a.JPG-2.sticker.png", "a.jpg": "a.jpg-3.sticker.png"}
+    names = {src.name: dst.name for src, dst in plan_outputs(photos, folder, out).items()}
+    assert names == {"A.jpg": "A.jpg", "a.JPG": "a.JPG-2", "a.jpg": "a.jpg-3"}
 
 
 def test_recursive_mirrors_folders_and_skips_its_own_output(tmp_path: Path) -> None:
@@ -207,7 +209,7 @@ def test_recursive_mirrors_folders_and_skips_its_own_output(tmp_path: Path) -> N
     assert run_batch(DiscSegmenter(), folder, out, REQUEST).found == 1
     report = run_batch(DiscSegmenter(), folder, out, REQUEST, recursive=True)
     assert (report.found, report.made, report.skipped) == (2, 1, 1)
-    assert (out / "trip" / "beach.sticker.png").is_file()
+    assert (out / "trip" / "beach.person.sticker.png").is_file()
     again = run_batch(DiscSegmenter(), folder, out, REQUEST, recursive=True)
     assert again.found == 2  # stickers/ inside photos/ is not scanned
 
@@ -218,7 +220,7 @@ def test_non_ascii_paths(tmp_path: Path) -> None:
     out = tmp_path / "стикеры"
     report = run_batch(DiscSegmenter(), folder, out, REQUEST)
     assert report.made == 1
-    assert_valid_sticker(out / "кот é 猫.sticker.png")
+    assert_valid_sticker(out / "кот é 猫.person.sticker.png")
     assert "кот é 猫.jpg" in report.to_json()
 
 
@@ -272,3 +274,42 @@ def test_missing_input_folder(tmp_path: Path) -> None:
     with pytest.raises(BatchError, match="is not a folder"):
         run_batch(DiscSegmenter(), tmp_path / "nope", tmp_path / "out", REQUEST)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("classes", ["person", 15, ["person"], ("person", "dog")])
+def test_one_class_name_is_accepted_wherever_a_list_is(tmp_path: Path, classes: object) -> None:
+    """Issue #12 item 19: classes="person" meant the classes 'p', 'e', 'r', …"""
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    report = run_batch(DiscSegmenter(), folder, tmp_path / "out", StickerRequest(classes=classes))  # type: ignore[arg-type]
+    assert (report.made, report.failed) == (1, 0)
+
+
+def test_request_keeps_classes_as_a_tuple() -> None:
+    assert StickerRequest(classes="cat").classes == ("cat",)
+    assert StickerRequest(classes=7).classes == (7,)  # type: ignore[arg-type]
+    assert StickerRequest(classes=["cat", 7]).classes == ("cat", 7)
+    assert StickerRequest(classes="Auto").classes == "auto" and StickerRequest().classes == "auto"
+
+
+def test_batch_names_stickers_like_make_with_named_classes(tmp_path: Path) -> None:
+    """Issue #12 item 20: one naming rule, <stem>.<class>.sticker.<fmt>, for named classes too."""
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    request = StickerRequest(classes=("person", "dog", "person"))
+    report = run_batch(DiscSegmenter(), folder, tmp_path / "out", request)
+    assert [item.output.name for item in report.items] == ["photo_00.person+dog.sticker.png"]
+    again = run_batch(DiscSegmenter(), folder, tmp_path / "out", request)
+    assert (again.skipped, again.items[0].output) == (1, report.items[0].output)
+
+
+def test_auto_rerun_finds_the_sticker_of_whichever_class_was_cut(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=2)
+    out = tmp_path / "out"
+    run_batch(DiscSegmenter(disc_class=12), folder, out, REQUEST)  # dogs this time
+    assert sorted(p.name for p in out.iterdir()) == ["photo_00.dog.sticker.png", "photo_01.dog.sticker.png"]
+    segmenter = DiscSegmenter()
+    rerun = run_batch(segmenter, folder, out, REQUEST)
+    assert (rerun.skipped, segmenter.calls) == (2, 0)
+    assert [item.output.name for item in rerun.items] == ["photo_00.dog.sticker.png", "photo_01.dog.sticker.png"]

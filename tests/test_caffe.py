@@ -304,3 +304,14 @@ def test_duplicate_layer_is_refused() -> None:
     conv = layer_v2("conv1", "Convolution", [blob_proto(np.zeros((1, 1, 1, 1), np.float32))])
     with pytest.raises(WeightsError, match="'conv1' appears twice"):
         caffe.caffe_layers_to_state_dict(parse_caffemodel(net(conv, conv)), "twice.caffemodel")
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_truncated_file_on_disk_is_a_caffe_format_error(tmp_path, keep: float) -> None:
+    """Issue #12 item 1: the parse error's traceback must not keep a view of the memory map alive
+    (that turned the clear message into 'BufferError: cannot close exported pointers exist')."""
+    data = caffemodel_from_state_dict({"a.weight": torch.ones(3, 2, 3, 3), "a.bias": torch.zeros(3)})
+    path = tmp_path / "half.caffemodel"
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(CaffeFormatError, match="half.caffemodel: not a valid Caffe model, the file is incomplete or damaged"):
+        read_caffemodel(path)

@@ -16,6 +16,7 @@ from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
 from fcn_core.models.vgg_fcn import FCN8s
 from fcn_core.weights.checkpoint import load_checkpoint, load_state_dict_checked, safe_torch_load, save_checkpoint
 from fcn_core.weights.errors import WeightsError
+from fcn_core.weights.formats import read_weights_file
 
 WIDTH = 1 / 16
 
@@ -92,9 +93,13 @@ def test_raw_malicious_pickle_is_refused_and_nothing_runs(tmp_path: Path) -> Non
     marker = tmp_path / "pwned"
     path = tmp_path / "evil.pth"
     path.write_bytes(pickle.dumps({"conv1_1.weight": _RunsShellCommand(marker)}, protocol=2))
-    with pytest.raises(WeightsError, match="refused to load .*evil.pth.*can run code"):
+    with pytest.raises(WeightsError, match="refused to load .*evil.pth.*can run code") as raised:
         safe_torch_load(path)
     assert not marker.exists()
+    # Issue #12 item 7: the object is named; PyTorch's advice to load it unsafely is not passed on.
+    message = str(raised.value)
+    assert "it holds a posix.system" in message or "it holds a os.system" in message
+    assert "add_safe_globals" not in message and "\x1b" not in message and "trust the source" not in message
 
 
 def test_malicious_object_inside_torch_zip_is_refused(tmp_path: Path) -> None:
@@ -133,3 +138,26 @@ def test_bare_state_dict_is_not_a_checkpoint(tmp_path: Path) -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="nowhere.pt does not exist"):
         load_checkpoint(tmp_path / "nowhere.pt")
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.99])
+def test_damaged_weights_file_is_explained_in_plain_words(tmp_path: Path, cut: float) -> None:
+    """Issue #12 item 7: no 'internal miniz error' or PytorchStreamReader in what the user reads."""
+    path = save_checkpoint(tmp_path / "full.pt", _model(), arch="fcn8s", classes=VOC_CLASSES,
+                           normalization=CAFFE_BGR, provenance={"source": "test"})
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(WeightsError) as raised:
+        load_checkpoint(path)
+    message = str(raised.value)
+    assert "full.pt" in message and "incomplete" in message and "cut short" in message
+    assert not [word for word in ("miniz", "PytorchStreamReader", "zip archive", "central directory") if word in message]
+
+
+def test_a_file_that_is_no_weights_at_all_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "notes.pth"
+    path.write_bytes(b"these are my notes, not weights\n" * 10)
+    with pytest.raises(WeightsError) as raised:
+        read_weights_file(path)
+    message = str(raised.value)
+    assert "notes.pth" in message and "not a weights file" in message and "wire type" not in message

@@ -12,12 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from fcn_core.cli import common, main
+from fcn_core import save as save_module
+from fcn_core.classes import VOC_CLASSES
+from fcn_core.cli import build_parser, common, main
+from fcn_core.models.normalization import CAFFE_BGR
+from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.overlay import labels_at
 from fcn_core.photo import load_photo
 from fcn_core.segmenter import Segmenter
+from fcn_core.weights.checkpoint import save_checkpoint
 from fcn_core.weights.store import load_model
 from tests.cli_helpers import (
     BROKEN_PHOTOS,
@@ -25,10 +31,12 @@ from tests.cli_helpers import (
     DiscSegmenter,
     file_digests,
     make_photo_folder,
+    photo_pixels,
     stray_files,
     tiny_checkpoint,
     write_photo,
 )
+from tests.fault_helpers import as_ordinary_user, disk_full_on_write
 
 COMMANDS = ("make", "batch", "segment", "classes")
 
@@ -70,6 +78,16 @@ def test_make_writes_next_to_the_photo(stub, photo: Path, capsys: pytest.Capture
     assert sorted(p.name for p in photo.parent.iterdir()) == ["me.jpg", "me.person.sticker.png"]
 
 
+def test_make_refuses_a_sticker_with_almost_nothing_to_see(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 12: a photo that is nearly transparent where the person is gives no sticker, exit 1."""
+    rgba = np.dstack([photo_pixels((48, 64)), np.full((48, 64), 12, dtype=np.uint8)])
+    photo = tmp_path / "ghost.png"
+    Image.fromarray(rgba, "RGBA").save(photo)
+    assert main(["make", str(photo), "-c", "person"]) == 1
+    assert "almost nothing to see" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["ghost.png"]
+
+
 def test_make_with_a_real_tiny_checkpoint(checkpoint: Path, photo: Path, tmp_path: Path) -> None:
     """Loads the weights with --weights; the class is whichever the random net found most."""
     segmenter = Segmenter(load_model("fcn8s", checkpoint), device="cpu")
@@ -92,6 +110,30 @@ def test_make_without_weights_says_how_to_get_them(photo: Path, capsys: pytest.C
 def test_make_with_a_missing_weights_file(photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["make", str(photo), "--weights", str(tmp_path / "nope.pt")]) == 2
     assert "nope.pt" in capsys.readouterr().err
+
+
+def test_make_with_an_ambiguous_weights_file_asks_for_the_model(
+    photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #12 item 2: without --model, an FCN-8s-family file of unknown origin is not guessed to be fcn8s."""
+    weights = tmp_path / "mine.pth"
+    torch.save(FCN8s(width=1 / 16).state_dict(), weights)
+    assert main(["make", str(photo), "--weights", str(weights), "--device", "cpu"]) == 2
+    assert "--model fcn8s or --model fcn8s-atonce" in capsys.readouterr().err
+    assert main(["classes", "--weights", str(weights)]) == 2
+    assert main(["classes", "--weights", str(weights), "--model", "fcn8s-atonce"]) == 0
+
+
+def test_make_without_model_uses_the_architecture_the_checkpoint_records(tmp_path: Path, photo: Path) -> None:
+    torch.manual_seed(0)
+    weights = save_checkpoint(tmp_path / "fcn16s.pt", FCN16s(width=1 / 16).eval(), arch="fcn16s", classes=VOC_CLASSES,
+                              normalization=CAFFE_BGR, provenance={"source": "test"})
+    segmenter = Segmenter(load_model("fcn16s", weights), device="cpu")
+    name = segmenter.classes.names[next(iter(segmenter.segment(load_photo(photo)).class_shares()))]
+    output = tmp_path / "out.png"
+    assert main(["make", str(photo), "--weights", str(weights), "-c", name, "-o", str(output), "--device", "cpu"]) == 0
+    assert output.is_file()
+    assert main(["classes", "--weights", str(weights)]) == 0
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_PHOTOS))
@@ -232,7 +274,7 @@ def test_batch_all_good_exits_zero(stub, tmp_path: Path, capsys: pytest.CaptureF
     make_photo_folder(folder, good=2)
     assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--format", "webp"]) == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["photo_00.sticker.webp", "photo_01.sticker.webp", "report.json"]
+    assert written == ["photo_00.person.sticker.webp", "photo_01.person.sticker.webp", "report.json"]
 
 
 def test_batch_first_ctrl_c_stops_after_the_current_photo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
@@ -275,7 +317,7 @@ def test_batch_second_ctrl_c_stops_at_once(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setattr(common, "load_segmenter", lambda args: DiscSegmenter(on_segment=ctrl_c_twice))
     assert main(["batch", str(folder), "-o", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
-    assert sorted(p.name for p in out.iterdir()) == ["photo_00.sticker.png", "photo_01.sticker.png"]
+    assert sorted(p.name for p in out.iterdir()) == ["photo_00.person.sticker.png", "photo_01.person.sticker.png"]
     assert stray_files(out) == []
 
 
@@ -418,3 +460,117 @@ def test_existing_output_fails_before_the_network_runs(
     assert main(["make", str(photo), "-c", "PERSON"]) == 1
     assert "already exists" in capsys.readouterr().err
     assert existing.read_bytes() == b"keep"
+
+
+# --- option parsing (issue #12 item 18) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "preset"),
+    [
+        (["--crf", "me.jpg"], "deeplab"),
+        (["me.jpg", "--crf"], "deeplab"),
+        (["--crf-preset", "original", "me.jpg"], "original"),
+        (["--crf-preset", "original", "--crf", "me.jpg"], "original"),
+        (["--crf", "--crf-preset", "original", "me.jpg"], "original"),
+        (["me.jpg"], None),
+    ],
+)
+def test_crf_never_swallows_the_photo(argv: list[str], preset: str | None) -> None:
+    args = build_parser("make").parse_args(["make", *argv])
+    assert (args.photo, args.crf) == (Path("me.jpg"), preset)
+
+
+def test_make_with_crf_before_the_photo(stub, photo: Path) -> None:
+    assert main(["make", "--crf", str(photo)]) == 0
+    assert (photo.parent / "me.person.sticker.png").is_file()
+
+
+@pytest.mark.parametrize("command", [["make", "me.jpg"], ["batch", "photos", "-o", "out"], ["weights", "import", "w.pth",
+                                                                                              "--model", "fcn8s"]])
+def test_unknown_option_shows_the_subcommand_usage(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--no-such-option"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    usage = " ".join(command[:2] if command[0] == "weights" else command[:1])
+    assert f"usage: fcn-sticker {usage}" in err and "unrecognized arguments: --no-such-option" in err
+
+
+def test_batch_size_zero_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), "--batch-size", "0"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--batch-size: must be at least 1" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra", [[], ["-o", "out.png"]])
+def test_make_with_a_symlink_loop_names_the_file(
+    stub, tmp_path: Path, extra: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #12 item 21: a link to itself is a message naming the file, not a RuntimeError traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    assert main(["make", "loop.jpg", *extra]) == 1
+    err = capsys.readouterr().err
+    assert "'loop.jpg'" in err and "link loop" in err and "Traceback" not in err
+
+
+def test_batch_reports_a_symlink_loop_among_the_photos(stub, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    (folder / "loop.jpg").symlink_to("loop.jpg")
+    (folder / "gone.jpg").symlink_to("deleted.jpg")
+    assert main(["batch", str(folder), "-o", str(tmp_path / "out")]) == 1
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    reasons = {Path(item["source"]).name: item["reason"] for item in report["items"] if item["status"] == "failed"}
+    assert set(reasons) == {"loop.jpg", "gone.jpg"} and report["made"] == 1
+    assert "link loop" in reasons["loop.jpg"] and "does not exist" in reasons["gone.jpg"]
+
+
+# --- faults that happen as root too (issue #12 item 22) --------------------------------------
+
+
+def test_batch_on_a_full_disk_reports_each_photo_and_leaves_no_partial_file(
+    stub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=2)
+    out = tmp_path / "out"
+    disk_full_on_write(monkeypatch, save_module)
+    assert main(["batch", str(folder), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("the disk is full") == 2 and ".tmp" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"] and stray_files(out) == []
+
+
+def test_batch_report_given_as_an_existing_folder(stub, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "photos"
+    make_photo_folder(folder, good=1)
+    (tmp_path / "report").mkdir()
+    assert main(["batch", str(folder), "-o", str(tmp_path / "out"), "--report", str(tmp_path / "report")]) == 1
+    err = capsys.readouterr().err
+    assert "report is a folder" in err and ".partial" not in err and "Traceback" not in err
+
+
+def test_make_into_a_read_only_folder_as_an_ordinary_user(
+    stub, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        with as_ordinary_user(tmp_path):
+            code = main(["make", str(photo), "-o", str(locked / "me.png")])
+    finally:
+        locked.chmod(0o755)
+    assert code == 1
+    assert f"cannot write me.png into {locked}: permission denied" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []
+
+
+def test_make_with_an_output_under_a_regular_file(stub, photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    assert main(["make", str(photo), "-o", str(tmp_path / "notes.txt" / "me.png")]) == 1
+    assert "notes.txt is a file, not a folder" in capsys.readouterr().err

@@ -155,3 +155,15 @@ def test_eval_command_without_cuda_says_to_use_the_cpu(
     assert code == 2
     err = capsys.readouterr().err
     assert "no CUDA device is available" in err and "--device cpu" in err
+
+
+def test_eval_without_model_refuses_an_ambiguous_weights_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 2: `eval --weights FILE` without --model must not pick fcn8s for a file that fits fcn8s-atonce too."""
+    write_colour_dataset(tmp_path / "colours")
+    weights = tmp_path / "fcn8s_family.pth"
+    torch.save(get_model_spec("fcn8s").build(num_classes=3, width=1 / 16).state_dict(), weights)
+    code = main(["eval", "--weights", str(weights), "--dataset", "folder", "--data", str(tmp_path / "colours"),
+                 "--json", str(tmp_path / "r.json"), "--no-progress", "--device", "cpu"])
+    assert code == 2
+    assert "--model fcn8s or --model fcn8s-atonce" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()

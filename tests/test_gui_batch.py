@@ -56,7 +56,7 @@ def test_batch_makes_a_sticker_per_photo_and_lists_the_failure(qtbot, tmp_path):
     assert "not an image" in rows["broken.jpg"].text(2)
     assert dialog.summary.text() == "3 made, 0 skipped, 1 failed"
     assert dialog.start_button.isEnabled() and not dialog.stop_button.isEnabled()
-    with Image.open(output_dir / "photo0.sticker.png") as sticker:
+    with Image.open(output_dir / "photo0.sofa.sticker.png") as sticker:  # auto: the sofa band is the largest
         assert sticker.size == (512, 512) and sticker.mode == "RGBA"
         alpha = np.asarray(sticker)[..., 3]
     assert alpha[0, 0] == 0 and alpha[256, 256] == 255

@@ -270,7 +270,7 @@ def test_a_failed_write_leaves_the_old_pack_file(tmp_path: Path, monkeypatch: py
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(atomic_file.os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OSError, match="the disk is full"):
         set_emojis(folder, 0, ("😀",))
     monkeypatch.undo()
     assert (folder / PACK_FILE).read_bytes() == before

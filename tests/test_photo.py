@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import io
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -24,6 +23,7 @@ from fcn_core.photo import (
     load_photo,
     photo_from_array,
 )
+from tests.fault_helpers import as_ordinary_user
 from tests.photo_helpers import (
     QUADRANT_COLOURS,
     quadrant_means,
@@ -275,7 +275,7 @@ def test_truncated_jpeg_is_an_error_not_a_grey_image(tmp_path: Path, kept: float
     data = jpeg_bytes(tmp_path)
     path = tmp_path / "cut.jpg"
     path.write_bytes(data[: int(len(data) * kept)])
-    with pytest.raises(PhotoError, match=r"cut\.jpg.*truncated"):
+    with pytest.raises(PhotoError, match=r"cut\.jpg.*incomplete or damaged"):
         load_photo(path)
 
 
@@ -284,7 +284,7 @@ def test_truncated_png_is_an_error(tmp_path: Path) -> None:
     data = save(tmp_path, "full.png", Image.fromarray(noise)).read_bytes()
     path = tmp_path / "cut.png"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(PhotoError, match=r"cut\.png.*(truncated|damaged)"):
+    with pytest.raises(PhotoError, match=r"cut\.png.*incomplete or damaged"):
         load_photo(path)
 
 
@@ -304,7 +304,7 @@ def test_files_that_are_not_images(tmp_path: Path, content: bytes, reason: str) 
 
 def test_header_pillow_refuses(tmp_path: Path) -> None:
     path = write_bmp_with_bit_depth(tmp_path / "odd.bmp", 7)
-    with pytest.raises(PhotoError, match=r"odd\.bmp.*header.*pixel depth"):
+    with pytest.raises(PhotoError, match=r"odd\.bmp.*first bytes are damaged"):
         load_photo(path)
 
 
@@ -320,15 +320,29 @@ def test_directory(tmp_path: Path) -> None:
         load_photo(folder)
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file(tmp_path: Path) -> None:
+    """Runs as root too (issue #12 item 22): the read happens as an ordinary user."""
     path = save(tmp_path, "secret.png", Image.new("RGB", (2, 2)))
     path.chmod(0)
     try:
-        with pytest.raises(PhotoError, match=r"secret\.png.*permission denied"):
+        with as_ordinary_user(tmp_path), pytest.raises(PhotoError, match=r"secret\.png.*permission denied"):
             load_photo(path)
     finally:
         path.chmod(0o600)
+
+
+def test_a_path_through_a_file_cannot_be_opened_by_anyone(tmp_path: Path) -> None:
+    """'photo.jpg/inside.jpg': no user, root included, can open it."""
+    photo = save(tmp_path, "photo.jpg", Image.new("RGB", (2, 2)))
+    with pytest.raises(PhotoError, match=r"inside\.jpg.*photo\.jpg is a file, not a folder"):
+        load_photo(photo / "inside.jpg")
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_that_opens_but_cannot_be_read(tmp_path: Path) -> None:
+    """/proc/self/mem opens for anyone but reading its start fails (EIO), even for root."""
+    with pytest.raises(PhotoError, match=r"mem.*cannot be read"):
+        load_photo(Path("/proc/self/mem"))
 
 
 def test_permission_error_from_the_os_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -441,3 +455,56 @@ def test_photo_from_array_rejects_bad_arrays(pixels: np.ndarray) -> None:
 def test_photo_checks_its_pixels() -> None:
     with pytest.raises(ValueError, match="H×W×3 uint8"):
         Photo(np.zeros((4, 4), np.uint8), None, (4, 4))
+
+
+LIBRARY_WORDS = ("Pillow", "PIL", "miniz", "PytorchStreamReader", "image file is truncated", "cannot identify image file")
+"""Names and phrases of the libraries underneath: a user cannot act on them (issue #12 item 7)."""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "plain"),
+    [
+        ("text.jpg", b"these are my holiday notes, not a photo\n" * 20, "not an image"),
+        ("half.png", b"png", "cut short"),
+        ("half.jpg", b"jpg", "cut short"),
+        ("header.gif", b"GIF89a" + b"\x00" * 20, "not an image"),
+    ],
+)
+def test_broken_photo_messages_are_plain_words(tmp_path: Path, name: str, content: bytes, plain: str) -> None:
+    if content in (b"png", b"jpg"):
+        noise = np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+        full = save(tmp_path, f"full.{content.decode()}", Image.fromarray(noise)).read_bytes()
+        content = full[: len(full) // 2]
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(PhotoError) as raised:
+        load_photo(path)
+    message = str(raised.value)
+    assert name in message and plain in message
+    assert not [word for word in LIBRARY_WORDS if word in message], message
+
+
+def test_transparency_travels_with_the_photo(tmp_path: Path) -> None:
+    """Issue #12 item 11: the network sees the photo on white, the sticker needs the alpha."""
+    rgba = np.zeros((6, 8, 4), dtype=np.uint8)
+    rgba[..., :3] = 90
+    rgba[..., 3] = 255
+    rgba[2:4, 3:6, 3] = 0
+    rgba[0, 0, 3] = 100
+    loaded = load_photo(save(tmp_path, "cut-out.png", Image.fromarray(rgba, "RGBA")))
+    assert loaded.alpha is not None
+    np.testing.assert_array_equal(loaded.alpha, rgba[..., 3])
+    assert (loaded.pixels[2:4, 3:6] == 255).all()  # what the network sees: the photo on white
+
+
+def test_opaque_photos_carry_no_alpha(tmp_path: Path) -> None:
+    opaque = np.full((4, 4, 4), 255, dtype=np.uint8)
+    assert load_photo(save(tmp_path, "opaque.png", Image.fromarray(opaque, "RGBA"))).alpha is None
+    assert load_photo(save(tmp_path, "rgb.png", Image.new("RGB", (4, 4)))).alpha is None
+
+
+def test_photo_from_rgba_array_keeps_the_alpha() -> None:
+    rgba = np.full((3, 5, 4), 200, dtype=np.uint8)
+    rgba[1, 2, 3] = 0
+    made = photo_from_array(rgba)
+    assert made.alpha is not None and made.alpha[1, 2] == 0 and made.alpha.sum() == 200 * 14

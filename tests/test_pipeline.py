@@ -145,3 +145,16 @@ def test_file_names() -> None:
     assert not is_sticker_file(Path("sticker.png"))
     assert not is_sticker_file(Path("IMG_1.sticker.jpg"))
     assert VOC_CLASSES.index_of("dog") == DOG
+
+
+@pytest.mark.parametrize("size", [(48, 64), (1200, 1600)])  # the second is cut at a coarser step (sticker_mask)
+def test_transparent_hole_in_the_photo_stays_a_hole_in_the_sticker(size: tuple[int, int]) -> None:
+    """Issue #12 item 11: the network labels the whole disc person; the photo's hole is transparent."""
+    height, width = size
+    rgba = np.dstack([photo_pixels(size), np.full(size, 255, dtype=np.uint8)])
+    rgba[height * 9 // 20 : height * 11 // 20, width * 9 // 20 : width * 11 // 20, 3] = 0
+    sticker, _ = photo_to_sticker(DiscSegmenter(), photo_from_array(rgba), StickerRequest(classes=("person",)))
+    opaque = photo_to_sticker(DiscSegmenter(), photo_from_array(rgba[..., :3]), StickerRequest(classes=("person",)))[0]
+    centre = sticker.rgba[240:272, 240:272, 3]
+    assert (centre == 0).all() and (opaque.rgba[240:272, 240:272, 3] == 255).all()
+    assert (sticker.rgba[..., 3] > 0).sum() > 0.8 * (opaque.rgba[..., 3] > 0).sum()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from fcn_core import atomic_file
 from fcn_core import save as sticker_io
 from fcn_core.save import TARGETS, WEBP_QUALITY_STEPS, StickerSaveError, save_sticker
 from fcn_core.sticker import Sticker
+from tests.fault_helpers import as_ordinary_user, disk_full_on_write
 from tests.sticker_helpers import ellipse
 
 
@@ -131,17 +131,31 @@ def test_missing_folder_and_folder_as_file_are_explained(tmp_path: Path) -> None
 
 
 def test_read_only_folder_is_explained(tmp_path: Path) -> None:
+    """Runs as root too (issue #12 item 22): the save happens as an ordinary user."""
     folder = tmp_path / "locked"
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        if os.access(folder, os.W_OK):
-            pytest.skip("this user can write to read-only folders (root)")
-        with pytest.raises(StickerSaveError, match="permission denied"):
+        with as_ordinary_user(tmp_path), pytest.raises(StickerSaveError) as raised:
             save_sticker(disc_sticker(), folder / "cat.png")
+        assert f"cannot write cat.png into {folder}: permission denied" in str(raised.value)
         assert folder_listing(folder) == []
     finally:
         folder.chmod(0o755)
+
+
+def test_a_folder_that_is_a_file_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("a file")
+    with pytest.raises(StickerSaveError, match=r"cannot save cat.png: .*notes.txt is a file, not a folder"):
+        save_sticker(disc_sticker(), tmp_path / "notes.txt" / "cat.png")
+
+
+def test_full_disk_while_writing_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    """ENOSPC at the write itself, after the temporary file was created (a full disk, simulated)."""
+    disk_full_on_write(monkeypatch, sticker_io)
+    with pytest.raises(StickerSaveError, match=f"cannot write cat.png into {tmp_path}: the disk is full"):
+        save_sticker(disc_sticker(), tmp_path / "cat.png")
+    assert folder_listing(tmp_path) == []
 
 
 def test_permission_error_is_explained_even_where_the_user_is_root(tmp_path: Path, monkeypatch) -> None:
@@ -154,11 +168,43 @@ def test_permission_error_is_explained_even_where_the_user_is_root(tmp_path: Pat
     assert folder_listing(tmp_path) == []
 
 
+def test_read_only_disk_names_the_folder_not_the_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    """Issue #12 item 13: the message names the folder and the reason, not '.cat.png.1a2b.tmp'."""
+
+    def read_only(name, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(name))
+
+    monkeypatch.setattr(atomic_file, "open", read_only, raising=False)
+    with pytest.raises(StickerSaveError) as raised:
+        save_sticker(disc_sticker(), tmp_path / "cat.png")
+    message = str(raised.value)
+    assert f"cannot write cat.png into {tmp_path}: the folder is on a read-only disk" in message
+    assert ".tmp" not in message
+
+
 def test_failure_after_writing_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
     def disk_full(source, destination):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(atomic_file.os, "replace", disk_full)
-    with pytest.raises(StickerSaveError, match="No space left on device"):
+    with pytest.raises(StickerSaveError, match="the disk is full"):
         save_sticker(disc_sticker(), tmp_path / "cat.png")
     assert folder_listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("visible", [0, 40])
+def test_an_almost_invisible_sticker_is_refused(tmp_path: Path, visible: int) -> None:
+    """Issue #12 item 12: nothing (or a few pixels) to see is refused with the reason, as an empty mask is."""
+    rgba = np.zeros((512, 512, 4), dtype=np.uint8)
+    rgba[..., :3] = 200
+    rgba[..., 3] = 20  # a faint haze everywhere: nothing a chat would show
+    rgba[100, 100 : 100 + visible, 3] = 255
+    with pytest.raises(StickerSaveError, match=rf"almost nothing to see: {visible} of 512×512 pixels"):
+        save_sticker(Sticker(rgba), tmp_path / "ghost.png")
+    assert folder_listing(tmp_path) == []
+
+
+def test_a_small_but_visible_object_is_saved(tmp_path: Path) -> None:
+    rgba = np.zeros((512, 512, 4), dtype=np.uint8)
+    rgba[200:240, 200:240] = 255  # 1600 px: small, but something to see
+    assert save_sticker(Sticker(rgba), tmp_path / "small.png").path.is_file()

@@ -168,3 +168,37 @@ def test_mask_must_match_the_photo(photo) -> None:
 def test_impossible_styles_are_refused(changes: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         StickerStyle(**changes)
+
+
+def _with_alpha(pixels: np.ndarray, alpha: np.ndarray):
+    return photo_from_array(np.dstack([pixels, alpha]).astype(np.uint8))
+
+
+def test_a_transparent_pixel_of_the_photo_is_never_part_of_the_sticker(photo) -> None:
+    """Issue #12 item 11: a hole of alpha 0 in the photo stays a hole, though the mask covers it."""
+    alpha = np.full(PHOTO_SIZE, 255, dtype=np.uint8)
+    alpha[50:70, 80:100] = 0
+    mask = rectangle(20, 40, 80, 100)
+    sticker = make_sticker(_with_alpha(photo.pixels, alpha), mask, SMALL)
+    plain = make_sticker(photo, mask, SMALL)
+    assert visible_box(sticker) == visible_box(plain)  # the rest of the object is where it was
+    hole = sticker.rgba[..., 3][64 - 8 : 64 + 8, 64 - 8 : 64 + 8]  # the hole is in the object's middle
+    assert (hole == 0).all() and plain.rgba[64, 64, 3] == 255
+
+
+def test_transparent_border_of_the_photo_does_not_shrink_the_object(photo) -> None:
+    """The object is fitted to its opaque part: a mask reaching into transparency does not count there."""
+    alpha = np.zeros(PHOTO_SIZE, dtype=np.uint8)
+    alpha[20:100, 40:140] = 255
+    sticker = make_sticker(_with_alpha(photo.pixels, alpha), np.ones(PHOTO_SIZE, dtype=bool), SMALL)
+    expected = make_sticker(photo, rectangle(20, 40, 80, 100), SMALL)
+    assert visible_box(sticker) == visible_box(expected)
+    assert np.abs(sticker.rgba[..., 3].astype(int) - expected.rgba[..., 3]).max() <= 1
+
+
+def test_soft_photo_alpha_scales_the_sticker_alpha(photo) -> None:
+    alpha = np.full(PHOTO_SIZE, 128, dtype=np.uint8)
+    sticker = make_sticker(_with_alpha(photo.pixels, alpha), rectangle(20, 40, 80, 100), StickerStyle(
+        canvas_size=128, margin=8, contour_width=0))
+    inside = sticker.rgba[40:90, 30:100, 3]
+    assert inside.min() >= 127 and inside.max() <= 129

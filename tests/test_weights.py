@@ -100,6 +100,58 @@ def test_pytorch_fcn_file_fits_atonce_too(tmp_path: Path) -> None:
     _assert_weights(loaded.model, state)
 
 
+def _published_as(monkeypatch: pytest.MonkeyPatch, model_name: str, path: Path) -> None:
+    """Make ``path`` the file that ``model_name``'s pytorch-fcn source publishes (its md5 in the registry)."""
+    spec = get_model_spec(model_name)
+    source = dataclasses.replace(spec.weight_sources[-1], md5=hashlib.md5(path.read_bytes()).hexdigest())
+    monkeypatch.setitem(registry._REGISTRY, model_name, dataclasses.replace(spec, weight_sources=(source,)))
+
+
+def test_published_atonce_file_is_told_from_fcn8s_by_its_checksum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #12 item 2: same keys as FCN-8s, but the file is the published at-once release."""
+    path, state = _pytorch_fcn_file(tmp_path / "fcn8s-atonce_from_caffe.pth")
+    _published_as(monkeypatch, "fcn8s-atonce", path)
+    with pytest.raises(WeightsError, match="for fcn8s-atonce, not fcn8s; load it with --model fcn8s-atonce"):
+        load_model("fcn8s", path)
+    loaded = load_model(None, path)
+    assert loaded.spec.name == "fcn8s-atonce" and loaded.model.pool4_scale == 0.01
+    _assert_weights(loaded.model, state)
+
+
+def test_published_fcn8s_file_is_never_loaded_as_atonce(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = _pytorch_fcn_file(tmp_path / "fcn8s_from_caffe.pth")
+    _published_as(monkeypatch, "fcn8s", path)
+    with pytest.raises(WeightsError, match="load it with --model fcn8s$"):
+        load_model("fcn8s-atonce", path)
+    assert load_model(None, path).spec.name == "fcn8s"
+
+
+@pytest.mark.parametrize(
+    ("arch", "model_name", "other"), [("FCN8sAtOnce", "fcn8s-atonce", "fcn8s"), ("FCN8s", "fcn8s", "fcn8s-atonce")]
+)
+def test_pytorch_fcn_training_checkpoint_names_its_architecture(tmp_path: Path, arch: str, model_name: str, other: str) -> None:
+    path = tmp_path / "checkpoint.pth.tar"
+    torch.save({"arch": arch, "iteration": 10, "model_state_dict": _fcn8s_state(2)}, path)
+    assert load_model(None, path).spec.name == model_name
+    with pytest.raises(WeightsError, match=f"not {other}; load it with --model {model_name}"):
+        load_model(other, path)
+
+
+def test_training_checkpoint_whose_arch_contradicts_its_layers_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "checkpoint.pth.tar"
+    torch.save({"arch": "FCN16s", "model_state_dict": _fcn8s_state(2)}, path)
+    with pytest.raises(WeightsError, match="says it is FCN16s"):
+        load_model(None, path)
+
+
+def test_unidentified_fcn8s_file_is_refused_until_the_model_is_named(tmp_path: Path) -> None:
+    """A bare FCN-8s-family state dict with an unknown checksum fits both nets: no guess."""
+    path, state = _pytorch_fcn_file(tmp_path / "mine.pth")
+    with pytest.raises(WeightsError, match="cannot tell whether .* fcn8s or fcn8s-atonce.*--model fcn8s or --model fcn8s-atonce"):
+        load_model(None, path)
+    _assert_weights(load_model("fcn8s-atonce", path).model, state)  # named by the user: loaded as told
+
+
 def test_pytorch_fcn_training_checkpoint(tmp_path: Path) -> None:
     state = _fcn8s_state(1)
     path = tmp_path / "checkpoint.pth.tar"

@@ -17,7 +17,7 @@ from fcn_core.models.registry import get_model_spec, model_names
 from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import cache_dir, imported_checkpoint_path, load_model
-from tests.weights_helpers import LocalServer, Route, local_http_server
+from tests.weights_helpers import LocalServer, Route, caffemodel_from_state_dict, local_http_server
 
 WIDTH = 1 / 16
 
@@ -112,3 +112,25 @@ def test_download_without_published_checksum_prints_sha256_once(
 def test_download_with_published_checksum_prints_no_sha256(served: LocalServer, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["weights", "download", "fcn8s"]) == 0
     assert "no checksum is published" not in capsys.readouterr().out
+
+
+def test_import_of_truncated_caffemodel_is_the_weights_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 1: a half-downloaded .caffemodel gives the weights error and exit code 2, not a BufferError."""
+    data = caffemodel_from_state_dict({"a.weight": torch.ones(3, 2, 3, 3), "a.bias": torch.zeros(3)})
+    path = tmp_path / "half.caffemodel"
+    path.write_bytes(data[: len(data) // 2])
+    assert main(["weights", "import", str(path), "--model", "fcn8s"]) == 2
+    err = capsys.readouterr().err
+    assert "half.caffemodel: not a valid Caffe model" in err and "BufferError" not in err
+    assert not imported_checkpoint_path("fcn8s").exists()
+
+
+def test_import_without_model_uses_the_file_s_own(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue #12 item 2: the file's architecture when it can be told; else --model is asked for."""
+    path = _state_file(tmp_path / "fcn16s_from_caffe.pth", FCN16s)
+    assert main(["weights", "import", str(path)]) == 0
+    assert imported_checkpoint_path("fcn16s").is_file() and "fcn16s: imported" in capsys.readouterr().out
+    ambiguous = _state_file(tmp_path / "mine.pth", FCN8s)
+    assert main(["weights", "import", str(ambiguous)]) == 2
+    assert "--model fcn8s or --model fcn8s-atonce" in capsys.readouterr().err
+    assert not imported_checkpoint_path("fcn8s").exists() and not imported_checkpoint_path("fcn8s-atonce").exists()

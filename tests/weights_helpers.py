@@ -133,6 +133,8 @@ class Route:
     status: int = 200
     content_type: str = "application/octet-stream"
     truncate_at: int | None = None  # send the full Content-Length but close after this many bytes
+    set_cookie: str | None = None  # a Set-Cookie header to send
+    needs_cookie: str | None = None  # answer 403 unless the request carries this cookie ("name=value")
 
 
 @dataclass
@@ -155,8 +157,13 @@ def local_http_server() -> Iterator[LocalServer]:
             if route is None:
                 self.send_error(404, "Not Found")
                 return
+            if route.needs_cookie is not None and route.needs_cookie not in (self.headers.get("Cookie") or ""):
+                self.send_error(403, "Forbidden")
+                return
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
+            if route.set_cookie is not None:
+                self.send_header("Set-Cookie", route.set_cookie)
             self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
             body = route.body if route.truncate_at is None else route.body[: route.truncate_at]

@@ -15,7 +15,7 @@ from fcn_core.interrupt import first_ctrl_c_stops
 
 EPILOG = """examples:
   fcn-sticker batch holiday/ -o stickers/
-      one sticker per photo: stickers/<photo>.sticker.png, report in stickers/report.json
+      one sticker per photo: stickers/<photo>.<class>.sticker.png, report in stickers/report.json
   fcn-sticker batch holiday/ -o stickers/ -c person --crf --recursive
       only people, CRF-refined, sub-folders included (mirrored under stickers/)
   fcn-sticker batch holiday/ -o stickers/ --target whatsapp --overwrite
@@ -46,7 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--recursive", action="store_true", help="include photos in sub-folders")
     parser.add_argument("--report", type=Path, metavar="FILE",
                         help="where to write the JSON report (default OUTDIR/report.json)")
-    parser.add_argument("--batch-size", type=int, default=1, metavar="N",
+    parser.add_argument("--batch-size", type=common.positive_int, default=1, metavar="N",
                         help="photos per network pass (default 1; larger helps on a GPU)")
     common.add_sticker_options(parser)
     common.add_crf_options(parser, with_mode=True)

@@ -26,8 +26,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
-                        help=f"model whose classes to list (default {DEFAULT_MODEL})")
+    parser.add_argument("--model", choices=model_names(), metavar="NAME",
+                        help=f"model whose classes to list (default: the --weights file's own, else {DEFAULT_MODEL})")
     parser.add_argument("--weights", type=Path, metavar="FILE",
                         help="read the classes from this checkpoint instead (for models trained on your own data)")
     parser.set_defaults(func=run)
@@ -37,7 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from fcn_core.weights.store import load_model  # torch: only to read classes from a weights file
 
-    classes = load_model(args.model, args.weights).classes if args.weights else get_model_spec(args.model).classes
+    if args.weights:
+        classes = load_model(args.model, args.weights).classes
+    else:
+        classes = get_model_spec(args.model or DEFAULT_MODEL).classes
     print(format_classes(classes))
     return 0
 

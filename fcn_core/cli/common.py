@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fcn_core.cli.errors import OutputRefused, UsageError
+from fcn_core.cli.parsers import OptionalConstant
 from fcn_core.colors import color_rgb_text, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import AUTO, MaskCleanup
@@ -30,21 +31,24 @@ if TYPE_CHECKING:
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--model", default=DEFAULT_MODEL, choices=model_names(), metavar="NAME",
-                       help=f"segmentation model (default {DEFAULT_MODEL}; see `fcn-sticker models`)")
+    group.add_argument("--model", choices=model_names(), metavar="NAME",
+                       help=f"segmentation model (default: the --weights file's own, else {DEFAULT_MODEL}; "
+                            "see `fcn-sticker models`)")
     group.add_argument("--weights", type=Path, metavar="FILE",
                        help="weight file to use instead of the cached/downloaded weights of --model")
     group.add_argument("--device", metavar="DEVICE",
                        help="cpu, cuda, cuda:1, mps (default: the best available)")
-    group.add_argument("--max-side", type=_positive_int, default=512, metavar="PX",
+    group.add_argument("--max-side", type=positive_int, default=512, metavar="PX",
                        help="long side of the image the network sees (default 512, as in PASCAL VOC)")
 
 
 def add_crf_options(parser: argparse.ArgumentParser, *, with_mode: bool) -> None:
     group = parser.add_argument_group("CRF refinement")
-    group.add_argument("--crf", nargs="?", const=DEFAULT_CRF_PRESET, choices=sorted(CRF_PRESETS), metavar="PRESET",
-                       help=f"sharpen edges with a dense CRF; PRESET is one of {', '.join(sorted(CRF_PRESETS))} "
-                            f"(default {DEFAULT_CRF_PRESET})")
+    # A flag and a separate preset option: an optional value (--crf [PRESET]) swallowed the photo in `make --crf PHOTO`.
+    group.add_argument("--crf", action=OptionalConstant, const=DEFAULT_CRF_PRESET,
+                       help=f"sharpen edges with a dense CRF (preset {DEFAULT_CRF_PRESET}; see --crf-preset)")
+    group.add_argument("--crf-preset", dest="crf", choices=sorted(CRF_PRESETS), metavar="PRESET",
+                       help=f"the CRF with this preset, one of {', '.join(sorted(CRF_PRESETS))} (implies --crf)")
     if with_mode:
         group.add_argument("--crf-mode", choices=("binary", "full"), default="binary",
                            help="binary: chosen class vs the rest (fast, default); full: all classes")
@@ -106,7 +110,7 @@ def chosen_class_names(args: argparse.Namespace) -> list[str] | None:
     classes are only known later (``--auto``, or ``--weights`` whose file brings its classes)."""
     if not args.classes or args.weights is not None:
         return None
-    classes = get_model_spec(args.model).classes
+    classes = get_model_spec(args.model or DEFAULT_MODEL).classes
     names = [classes.names[classes.index_of(ref)] for ref in args.classes]
     return list(dict.fromkeys(names))
 
@@ -159,7 +163,7 @@ def color_argument(text: str) -> tuple[int, int, int]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")

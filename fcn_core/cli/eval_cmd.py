@@ -53,14 +53,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> LoadedModel:
-    from fcn_core.weights.formats import read_weights_file  # torch: only once the command runs
-    from fcn_core.weights.store import load_model
+    from fcn_core.weights.store import load_model  # torch: only once the command runs
 
-    if args.weights is None:
-        return load_model(args.model or DEFAULT_MODEL, allow_download=args.download)
-    weights = latest_checkpoint(args.weights)
-    model_name = args.model or read_weights_file(weights).archs[0]
-    return load_model(model_name, weights)
+    weights = None if args.weights is None else latest_checkpoint(args.weights)
+    return load_model(args.model, weights, allow_download=args.download)
 
 
 def _brief(names: tuple[str, ...] | list[str], shown: int = 6) -> str:

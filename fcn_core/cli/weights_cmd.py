@@ -46,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     importing = actions.add_parser("import", help="convert a weight file you have and keep it in the cache")
     importing.add_argument("path", type=Path, metavar="PATH", help=".caffemodel, .pth or .pt file")
-    importing.add_argument("--model", required=True, choices=model_names(), metavar="MODEL", help="which model the file is for")
+    importing.add_argument("--model", choices=model_names(), metavar="MODEL",
+                           help="which model the file is for (default: the one it holds, where the file tells)")
     importing.set_defaults(func=run_import)
 
 
@@ -139,5 +140,5 @@ def run_import(args: argparse.Namespace) -> int:
     from fcn_core.weights.store import import_weights  # torch: only when the action runs
 
     target = import_weights(args.path, args.model)
-    print(f"{args.model}: imported {args.path} → {target} ({_size(target)}); it is used from now on")
+    print(f"{target.stem}: imported {args.path} → {target} ({_size(target)}); it is used from now on")
     return 0

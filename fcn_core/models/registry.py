@@ -79,6 +79,9 @@ _VGG_FCN_MODELS: tuple[tuple[str, str, str], ...] = (
     ("fcn8s-atonce", "FCN8sAtOnce", "FCN-8s trained at once (pool4 x0.01, pool3 x0.0001)"),
 )
 
+VGG_FCN_CLASS_NAMES: dict[str, str] = {class_name: name for name, class_name, _ in _VGG_FCN_MODELS}
+"""Architecture class name → model name; pytorch-fcn's trainer records the class name (``arch``)."""
+
 _TORCHVISION_MODELS: tuple[tuple[str, str], ...] = (
     ("fcn_resnet50", "FCN, ResNet-50 backbone (torchvision, COCO with VOC labels)"),
     ("fcn_resnet101", "FCN, ResNet-101 backbone (torchvision, COCO with VOC labels)"),

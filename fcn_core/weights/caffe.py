@@ -77,7 +77,10 @@ class _Reader:
         self.origin = origin
 
     def fail(self, what: str, at: int | None = None) -> CaffeFormatError:
-        return CaffeFormatError(f"{self.origin}: not a valid Caffe model: {what} (at byte {self.pos if at is None else at})")
+        return CaffeFormatError(
+            f"{self.origin}: not a valid Caffe model, the file is incomplete or damaged: {what} "
+            f"(at byte {self.pos if at is None else at})"
+        )
 
     def at_end(self) -> bool:
         return self.pos >= self.end
@@ -276,7 +279,7 @@ def _read_layer(reader: _Reader, v1: bool) -> CaffeLayer:
     return CaffeLayer(name, layer_type, blobs)
 
 
-def parse_caffemodel(data: bytes | bytearray | memoryview, origin: str = "caffemodel") -> list[CaffeLayer]:
+def parse_caffemodel(data: bytes | bytearray | memoryview | mmap.mmap, origin: str = "caffemodel") -> list[CaffeLayer]:
     """Decode a serialized NetParameter; layers from ``layer`` (V2) and ``layers`` (V1) in file order."""
     buffer = memoryview(data).cast("B")
     reader = _Reader(buffer, 0, len(buffer), origin)
@@ -309,11 +312,13 @@ def read_caffemodel(path: str | Path) -> list[CaffeLayer]:
         )
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            view = memoryview(mapped)
             try:
-                return parse_caffemodel(view, str(path))
-            finally:
-                view.release()
+                return parse_caffemodel(mapped, str(path))
+            except CaffeFormatError as error:
+                # The traceback's frames hold views of the map, and a map with live views cannot
+                # close (BufferError would replace this message): keep the message, drop the frames.
+                failure = error.with_traceback(None)
+        raise failure
     except OSError as error:
         raise WeightsError(f"cannot read {path}: {error.strerror or error}") from error
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import pickle
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 CHECKPOINT_FORMAT = "fcn-sticker-checkpoint"
 CHECKPOINT_VERSION = 1
 _REQUIRED_KEYS = ("arch", "classes", "normalization", "state_dict")
+_FORBIDDEN_GLOBAL = re.compile(r"GLOBAL ([A-Za-z_][\w.]*\w)")
+"""How PyTorch's weights-only unpickler names the object it refused ("GLOBAL posix.system")."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +78,7 @@ def safe_torch_load(path: str | Path) -> Any:
             f"refused to load {path}: it contains Python objects other than tensors and plain values "
             f"(a pickle like this can run code when opened, so it is never unpickled). "
             f"Only weight files are accepted (a whole model saved with torch.save(model) is refused too: "
-            f"save model.state_dict() instead). Details: {_first_line(error)}"
+            f"save model.state_dict() instead){_forbidden_object(error)}"
         ) from error
     except FileNotFoundError as error:
         raise WeightsError(f"weights file {path} does not exist") from error
@@ -84,9 +87,18 @@ def safe_torch_load(path: str | Path) -> Any:
     except PermissionError as error:
         raise WeightsError(f"cannot read {path}: permission denied") from error
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, AttributeError) as error:
+        logger.info("torch.load(%s) failed: %s", path, _first_line(error))  # PyTorch's words, for -v
         raise WeightsError(
-            f"{path} is not a readable PyTorch weights file (corrupt or truncated?): {_first_line(error)}"
+            f"{path} is incomplete or damaged: it is not a whole PyTorch weights file "
+            "(was the download or copy cut short? get the file again)"
         ) from error
+
+
+def _forbidden_object(error: BaseException) -> str:
+    """``; it holds a NAME`` for the first object PyTorch refused, else nothing. PyTorch's own
+    text is not passed on: it explains how to load the file unsafely."""
+    match = _FORBIDDEN_GLOBAL.search(str(error))
+    return f"; it holds a {match.group(1)}" if match else ""
 
 
 def _first_line(error: BaseException) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import http.cookiejar
 import logging
 import urllib.error
 import urllib.request
@@ -21,6 +22,7 @@ from typing import BinaryIO
 from urllib.response import addinfourl
 
 from fcn_core.atomic_file import write_atomically
+from fcn_core.weights.confirmation_page import confirmation_url
 from fcn_core.weights.errors import WeightsError, offline_hint
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ ProgressCallback = Callable[[int, int | None], None]
 CHUNK_BYTES = 1 << 20
 DEFAULT_TIMEOUT_S = 30.0
 USER_AGENT = "fcn-sticker-studio/0.1 (+urllib)"
+MAX_PAGE_BYTES = 1 << 20
+"""A confirmation page is a few kB; more is read only up to this."""
 
 
 class DownloadError(WeightsError):
@@ -97,15 +101,9 @@ def _stream(
     """Copy the response body to ``out`` chunk by chunk; return the hex digests."""
     hashes = {"sha256": hashlib.sha256(), "md5": hashlib.md5(usedforsecurity=False)}
     failed = f"could not download {name} from {url}:"
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _open_file(url, timeout, failed) as response:
             total = _content_length(response)
-            if _is_html(response):
-                raise DownloadError(
-                    f"{failed} the server sent a web page instead of the file "
-                    f"(the link may need a browser, e.g. a Google Drive confirmation page)."
-                )
             done = 0
             if progress:
                 progress(0, total)
@@ -126,12 +124,40 @@ def _stream(
     except urllib.error.URLError as error:
         raise DownloadError(f"{failed} {_reason(error.reason)} (offline, or the server is unreachable).") from error
     except (http.client.HTTPException, TimeoutError, ConnectionError) as error:
-        raise DownloadError(f"{failed} the transfer broke off ({type(error).__name__}: {error}).") from error
+        logger.info("download of %s broke off: %s: %s", url, type(error).__name__, error)  # for -v
+        raise DownloadError(f"{failed} the connection broke off before the file was complete; try again.") from error
     except OSError as error:
         raise DownloadError(f"{failed} {_reason(error)}.") from error
     if total is not None and done != total:
         raise DownloadError(f"{failed} the transfer was interrupted after {done} of {total} bytes.")
     return {name_: digest.hexdigest() for name_, digest in hashes.items()}
+
+
+def _open_file(url: str, timeout: float, failed: str) -> http.client.HTTPResponse:
+    """Open ``url``. Where the server answers with a download-confirmation page (Google Drive,
+    for every large file), press its button as a browser would: once, with the cookies it set."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    response = opener.open(_request(url), timeout=timeout)
+    if not _is_html(response):
+        return response
+    with response:
+        page = response.read(MAX_PAGE_BYTES).decode(response.headers.get_content_charset() or "utf-8", errors="replace")
+        follow = confirmation_url(page, response.geturl())
+    if follow is None:
+        raise DownloadError(f"{failed} the server sent a web page instead of the file (the link may need a browser).")
+    logger.info("following the download confirmation of %s to %s", url, follow)
+    response = opener.open(_request(follow), timeout=timeout)
+    if _is_html(response):
+        response.close()
+        raise DownloadError(
+            f"{failed} the server sent a web page instead of the file, also after confirming the download "
+            "(Google Drive does that when a file was downloaded too often today: try later, or in a browser)."
+        )
+    return response
+
+
+def _request(url: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
 
 
 def _content_length(response: http.client.HTTPResponse | addinfourl) -> int | None:

@@ -11,12 +11,20 @@ The architecture is read from the keys (FCN-8s has ``upscore8``, FCN-16s ``upsco
 FCN-32s ``upscore``; torchvision heads differ in their classifier keys), the channel width
 from ``conv1_1`` and the class count from the scoring layer, so a file is matched against
 the model the user named before anything is built, and a wrong pairing fails with a message
-that says which model the file is for. FCN-8s and FCN-8s-at-once have identical parameters;
-a pytorch-fcn file fits both (only the Caffe at-once release carries its fixed scale layers).
+that says which model the file is for.
+
+FCN-8s and FCN-8s-at-once have identical parameters: at-once scales pool4 and pool3 by fixed
+constants in its forward pass. The Caffe at-once release carries those constants as layers;
+a pytorch-fcn file does not, so what the file says about itself decides: the architecture
+pytorch-fcn's trainer records (``arch``), else the file's checksum against the published ones.
+A file that says nothing stays a candidate for both, and loading it needs the model named
+(``WeightsFile.arch`` refuses to guess). The weight values are no evidence: both nets are
+trained from the same initialisation and no threshold on them is published.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,8 +35,9 @@ import torch
 
 from fcn_core.classes import ClassSet
 from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB, Normalization
+from fcn_core.models.registry import VGG_FCN_CLASS_NAMES, all_model_specs
 from fcn_core.models.vgg_fcn import VGG16_STAGES
-from fcn_core.weights.caffe import caffe_layers_to_state_dict, constant_scales, read_caffemodel
+from fcn_core.weights.caffe import CaffeFormatError, caffe_layers_to_state_dict, constant_scales, read_caffemodel
 from fcn_core.weights.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
 from fcn_core.weights.errors import WeightsError
 from fcn_core.weights.sources import WeightFormat
@@ -71,6 +80,18 @@ class WeightsFile:
     def describe(self) -> str:
         return f"{self.format} weights for {' / '.join(self.archs)}"
 
+    @property
+    def arch(self) -> str:
+        """The one architecture this file holds; ``WeightsError`` where it fits several and
+        says nothing that tells them apart (the caller must name the model)."""
+        if len(self.archs) > 1:
+            raise WeightsError(
+                f"cannot tell whether {self.path} holds {' or '.join(self.archs)} weights: they have the same layers "
+                f"and the file does not say (no recorded architecture, not a published file); "
+                f"name it with {' or '.join(f'--model {arch}' for arch in self.archs)}"
+            )
+        return self.archs[0]
+
 
 def read_weights_file(path: str | Path) -> WeightsFile:
     """Open any supported weight file; ``WeightsError`` says what it is not."""
@@ -79,7 +100,14 @@ def read_weights_file(path: str | Path) -> WeightsFile:
         raise WeightsError(f"weights file {path} does not exist" if not path.exists() else f"{path} is not a file")
     if _looks_like_torch_file(path):
         return _from_torch_object(safe_torch_load(path), path)
-    return _from_caffemodel(path)
+    try:
+        return _from_caffemodel(path)
+    except CaffeFormatError as error:
+        if path.suffix.lower() == ".caffemodel":
+            raise
+        raise WeightsError(
+            f"{path} is not a weights file: neither a PyTorch file (.pt, .pth) nor a Caffe model (.caffemodel)"
+        ) from error
 
 
 def _looks_like_torch_file(path: Path) -> bool:
@@ -116,6 +144,7 @@ def _from_torch_object(obj: object, path: Path) -> WeightsFile:
     state_dict = _tensor_dict(obj, path)
     if "conv1_1.weight" in state_dict:
         archs, num_classes, width = _vgg_fcn_layout(state_dict, path)
+        archs = _narrowed_by_what_the_file_says(archs, provenance, path)
         return WeightsFile(path, "pytorch-fcn", archs, state_dict, CAFFE_BGR, num_classes, width, provenance=provenance)
     if any(key.startswith("backbone.") for key in state_dict):
         return _from_torchvision(state_dict, path)
@@ -126,6 +155,34 @@ def _from_torch_object(obj: object, path: Path) -> WeightsFile:
         )
     sample = ", ".join(list(state_dict)[:4])
     raise WeightsError(f"{path}: unrecognised weights (layers {sample}, …); expected FCN, pytorch-fcn or torchvision weights")
+
+
+def _narrowed_by_what_the_file_says(archs: tuple[str, ...], provenance: Mapping[str, Any], path: Path) -> tuple[str, ...]:
+    """Pick one of several architectures with the same layers by the trainer's recorded ``arch``
+    or by the file's published checksum; leave them all where the file says neither."""
+    if len(archs) == 1:
+        return archs
+    recorded = provenance.get("arch")
+    if recorded is not None:
+        named = VGG_FCN_CLASS_NAMES.get(str(recorded))
+        if named is None or named not in archs:
+            raise WeightsError(f"{path} says it is {recorded}, but its layers are those of {' / '.join(archs)}")
+        return (named,)
+    published = _published_md5s().get(_md5(path))
+    return (published,) if published in archs else archs
+
+
+def _published_md5s() -> dict[str, str]:
+    """md5 → model name, for every registry source with a published md5."""
+    return {source.md5: spec.name for spec in all_model_specs() for source in spec.weight_sources if source.md5}
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _tensor_dict(obj: object, path: Path) -> dict[str, torch.Tensor]:

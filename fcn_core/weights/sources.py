@@ -9,8 +9,8 @@ Facts only, each from its publisher:
 - pytorch-fcn: the ``download()`` of ``torchfcn/models/fcn*.py`` in wkentaro/pytorch-fcn (Google
   Drive links with md5). FCN-32s/16s/8s were re-uploaded (pytorch-fcn PR #162) with new links
   and md5s, which are the ones here; FCN-8s-at-once kept its original link and md5. Google
-  Drive may answer large files with a confirmation page; the downloader detects that and says
-  to fetch the file in a browser and import it.
+  Drive answers large files with a confirmation page, which the downloader follows
+  (``confirmation_page.py``).
 - torchvision: ``get_model_weights(name).COCO_WITH_VOC_LABELS_V1`` and
   ``VGG16_Weights.IMAGENET1K_V1`` (URL, mIoU and ``_file_size`` in MB; the file name carries the
   leading hex digits of the sha256, which torch.hub checks the same way). Written down here

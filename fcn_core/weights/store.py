@@ -27,7 +27,7 @@ from torch import nn
 
 from fcn_core.classes import ClassSet
 from fcn_core.models.normalization import Normalization
-from fcn_core.models.registry import ModelSpec, get_model_spec
+from fcn_core.models.registry import DEFAULT_MODEL, ModelSpec, get_model_spec
 from fcn_core.weights.checkpoint import load_state_dict_checked, save_checkpoint
 from fcn_core.weights.download import DownloadCancelled, DownloadError, ProgressCallback, download_file
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
@@ -90,20 +90,22 @@ def _spec(model_name: str) -> ModelSpec:
         raise WeightsError(error.args[0]) from None
 
 
-def load_weights_file(path: str | Path, model_name: str) -> LoadedModel:
-    """Load any supported weight file into the registry model ``model_name``.
+def load_weights_file(path: str | Path, model_name: str | None = None) -> LoadedModel:
+    """Load any supported weight file into the registry model ``model_name``, or (None) into
+    the architecture the file holds.
 
     The file's architecture, class count and (for our checkpoints) classes and normalisation
-    are read from the file and must agree with the model; a mismatch names both.
+    are read from the file and must agree with the model; a mismatch names both. A file that
+    fits several architectures and does not say which is refused unless the model is named.
     """
-    return _load(read_weights_file(path), _spec(model_name))
+    weights = read_weights_file(path)
+    return _load(weights, _spec(model_name or weights.arch))
 
 
 def _load(weights: WeightsFile, spec: ModelSpec) -> LoadedModel:
     if spec.name not in weights.archs:
-        raise WeightsError(
-            f"{weights.path} holds {weights.describe()}, not {spec.name}; load it with --model {weights.archs[0]}"
-        )
+        options = " or ".join(f"--model {arch}" for arch in weights.archs)
+        raise WeightsError(f"{weights.path} holds {weights.describe()}, not {spec.name}; load it with {options}")
     classes = weights.classes or spec.classes
     if classes.num_classes != weights.num_classes:
         raise WeightsError(
@@ -132,7 +134,7 @@ def _check_scales(model: nn.Module, weights: WeightsFile) -> None:
 
 
 def load_model(
-    model_name: str,
+    model_name: str | None,
     weights: Path | None = None,
     *,
     allow_download: bool = False,
@@ -141,11 +143,15 @@ def load_model(
 ) -> LoadedModel:
     """An explicit file, else the cache, else a download if allowed; else ``WeightsNotFoundError``.
 
+    ``model_name`` None means the explicit file's own architecture (see ``load_weights_file``),
+    or ``DEFAULT_MODEL`` when there is no file.
+
     A cached file that fails to load is an error (naming the file), not a reason to try the
     next one: a silently different model would be worse than a clear message.
     """
     if weights is not None:
         return load_weights_file(weights, model_name)
+    model_name = model_name or DEFAULT_MODEL
     spec = _spec(model_name)
     cached = _cached_files(spec)
     if cached:
@@ -215,11 +221,13 @@ def download_weights(
     raise DownloadError(f"every source of {model_name} failed:\n{listing}", failures[-1].hint)
 
 
-def import_weights(path: str | Path, model_name: str) -> Path:
+def import_weights(path: str | Path, model_name: str | None = None) -> Path:
     """Convert any supported file into a project checkpoint in the cache, where ``load_model``
-    finds it first from now on. Returns the checkpoint path."""
+    finds it first from now on. ``model_name`` None: the model the file holds (see
+    ``load_weights_file``). Returns the checkpoint path (``imported_checkpoint_path``)."""
     weights = read_weights_file(path)
-    loaded = _load(weights, _spec(model_name))
+    loaded = _load(weights, _spec(model_name or weights.arch))
+    model_name = loaded.spec.name
     provenance = {
         "source": "imported",
         "imported_from": str(weights.path.resolve()),
