@@ -47,6 +47,7 @@ from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.view_panel import ViewPanel
+from app.wheel_guard import wheel_only_when_focused
 from app.worker import NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
             area.setFrameShape(QFrame.Shape.NoFrame)
             area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             area.setMinimumWidth(widget.sizeHint().width() + area.verticalScrollBar().sizeHint().width())
+            wheel_only_when_focused(widget)  # the wheel scrolls the panel, not the field under the pointer
             widget = area
         dock.setWidget(widget)
         features = QDockWidget.DockWidgetFeature
