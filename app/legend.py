@@ -15,6 +15,9 @@ from app.imaging import swatch
 from fcn_core.classes import ClassSet
 
 CLASS_ROLE = Qt.ItemDataRole.UserRole
+SMALL_ICON_SIDE = 16
+ROW_PADDING = 6
+"""Pixels a row adds to its text or icon (the styles shipped with Qt use 2 to 6)."""
 
 
 class LegendWidget(QTreeWidget):
@@ -53,6 +56,11 @@ class LegendWidget(QTreeWidget):
                 self.addTopLevelItem(item)
         finally:
             self._mirroring = False
+
+    def height_for_rows(self, rows: int) -> int:
+        """Pixel height that shows the header and ``rows`` rows without scrolling."""
+        row = max(self.fontMetrics().height(), SMALL_ICON_SIDE) + ROW_PADDING
+        return self.header().sizeHint().height() + rows * row + 2 * self.frameWidth()
 
     def class_ids(self) -> list[int]:
         """Class of each row, top to bottom."""

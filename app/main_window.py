@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -63,6 +63,9 @@ STICKER_SUFFIXES = tuple(f".{fmt}" for fmt in STICKER_FORMATS)
 APP_TITLE = "FCN Sticker Studio"
 PHOTO_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)))
 STATUS_SECONDS = 6
+LEGEND_ROWS = 5
+"""Classes the list shows without scrolling at first start: PASCAL photos rarely have more, and
+more rows would push the sticker preview below the fold of an 800-pixel-high window."""
 
 
 class MainWindow(QMainWindow):
@@ -124,7 +127,7 @@ class MainWindow(QMainWindow):
             widget = area
         dock.setWidget(widget)
         features = QDockWidget.DockWidgetFeature
-        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -165,6 +168,9 @@ class MainWindow(QMainWindow):
         self.zoom_in_action = self._action("Zoom &in", lambda: view.zoom_by(1.25), keys.ZoomIn)
         self.zoom_out_action = self._action("Zoom &out", lambda: view.zoom_by(0.8), keys.ZoomOut)
         self.about_action = self._action("&About", self._about)
+        self.reset_layout_action = self._action(
+            "&Reset layout", self.reset_layout, tip="Put the Classes and Sticker panels back where they started"
+        )
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -177,12 +183,13 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.batch_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         for action in (self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        for dock in self.findChildren(QDockWidget):
+        for dock in self._docks:
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(self.reset_layout_action)
         self.menuBar().addMenu(self.model_control.menu)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -207,7 +214,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _create_status_bar(self) -> None:
-        self.hover_label = QLabel()
+        self.hover_label = QLabel()  # permanent: a status message must not hide the readout under the cursor
+        self.hover_label.setMinimumWidth(self.hover_label.fontMetrics().horizontalAdvance("diningtable · 100%  at (0000, 0000)"))
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(110)
@@ -218,7 +226,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("No model")
         self.zoom_label = QLabel()
         status = self.statusBar()
-        status.addWidget(self.hover_label, 1)
+        status.addPermanentWidget(self.hover_label)
         status.addPermanentWidget(self.busy_label)
         status.addPermanentWidget(self.busy_bar)
         status.addPermanentWidget(self.model_label)
@@ -258,13 +266,26 @@ class MainWindow(QMainWindow):
             self.resize(min(1280, int(screen.width() * 0.9)), min(820, int(screen.height() * 0.9)))
         if (state := settings.window_state()) is not None:
             self.restoreState(state)
-        else:  # the sticker preview matters more than a long class list
-            self.resizeDocks(list(self._docks), [130, 10_000], Qt.Orientation.Vertical)
+        else:  # sized once the window has its real height: resizeDocks before show() is not kept
+            QTimer.singleShot(0, self._size_docks)
         self.document.set_style(settings.sticker_style())
         self.document.set_crf(enabled=settings.crf_enabled(), preset=settings.crf_preset())
         self.document.set_output(target=settings.output_target())
         self.document.set_output(fmt=settings.output_format())
         self.view_panel.opacity.setValue(settings.overlay_opacity())
+
+    def _size_docks(self) -> None:
+        """Room for ``LEGEND_ROWS`` classes; the Sticker panel (options and preview) gets the rest."""
+        legend_height = self.legend.height_for_rows(LEGEND_ROWS)
+        self.resizeDocks([self._docks[0]], [legend_height], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """Both panels docked on the right, shown, at their first-start sizes."""
+        for dock in self._docks:
+            dock.setFloating(False)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.show()
+        self._size_docks()
 
     def _store_document_options(self) -> None:
         doc, settings = self.document, self.settings

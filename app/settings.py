@@ -80,12 +80,15 @@ class AppSettings:
         """Put ``path`` first in the recent list (no duplicates) and return the new list."""
         path = Path(path)
         recent = [path] + [item for item in self.recent_files() if item != path]
-        recent = recent[:MAX_RECENT_FILES]
+        return self.set_recent_files(recent)
+
+    def set_recent_files(self, paths: list[Path]) -> list[Path]:
+        recent = paths[:MAX_RECENT_FILES]
         self.store.setValue("files/recent", [str(item) for item in recent])
         return recent
 
     def clear_recent_files(self) -> None:
-        self.store.setValue("files/recent", [])
+        self.set_recent_files([])
 
     # model ----------------------------------------------------------------------------------
     def model_name(self) -> str:
