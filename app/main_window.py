@@ -269,6 +269,7 @@ class MainWindow(QMainWindow):
         else:  # sized once the window has its real height: resizeDocks before show() is not kept
             QTimer.singleShot(0, self._size_docks)
         self.document.set_style(settings.sticker_style())
+        self.document.set_cleanup(settings.mask_cleanup())
         self.document.set_crf(enabled=settings.crf_enabled(), preset=settings.crf_preset())
         self.document.set_output(target=settings.output_target())
         self.document.set_output(fmt=settings.output_format())
@@ -290,6 +291,7 @@ class MainWindow(QMainWindow):
     def _store_document_options(self) -> None:
         doc, settings = self.document, self.settings
         settings.set_sticker_style(doc.style)
+        settings.set_mask_cleanup(doc.cleanup)
         settings.set_crf_enabled(doc.crf.enabled)
         settings.set_crf_preset(doc.crf.preset)
         settings.set_output_format(doc.output_format)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter
+from PySide6.QtGui import QColor, QIcon, QPainter, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -107,9 +107,12 @@ class StickerPanel(QWidget):
         for fmt in OUTPUT_FORMATS:
             self.format.addItem(fmt.upper(), fmt)
         self.target = QComboBox()
-        for name in TARGETS:
-            self.target.addItem(name.capitalize(), name)
+        for name, rules in TARGETS.items():
+            self.target.addItem(rules.title, name)
         self.target.setToolTip("The app whose sticker rules (size, format, file size) the file must meet")
+        self.format_note = QLabel()  # why a format is greyed out: the target allows only some
+        self.format_note.setWordWrap(True)
+        self.format_note.setEnabled(False)  # drawn in the muted colour of a hint
 
         self.contour_width.valueChanged.connect(lambda v: self._set_style(contour_width=v))
         self.contour_color.colorChosen.connect(lambda c: self._set_style(contour_color=c))
@@ -130,6 +133,7 @@ class StickerPanel(QWidget):
         form.addRow("Clean-up", self.remove_specks)
         form.addRow("", self.fill_holes)
         form.addRow("Format", side_by_side(self.format, self.target))
+        form.addRow("", self.format_note)
 
     def _build_preview(self) -> None:
         self.preview = QLabel()
@@ -187,6 +191,23 @@ class StickerPanel(QWidget):
                 widget.blockSignals(False)
         self.contour_color.setEnabled(doc.style.contour_width > 0)
         self.stroke_color.setEnabled(doc.style.stroke_width > 0)
+        self._show_allowed_formats()
+
+    def _show_allowed_formats(self) -> None:
+        """Grey out the formats the target refuses and say why, so that choosing a target visibly
+        explains the format it forces (and a greyed format cannot flip the target back)."""
+        rules = TARGETS[self._doc.output_target]
+        allowed = " or ".join(fmt.upper() for fmt in rules.formats)
+        refused = f"{rules.title} takes {allowed} stickers only"
+        model = self.format.model()
+        assert isinstance(model, QStandardItemModel)  # what QComboBox uses unless given another
+        for row in range(self.format.count()):
+            usable = self.format.itemData(row) in rules.formats
+            item = model.item(row)
+            item.setEnabled(usable)
+            item.setToolTip("" if usable else refused)
+        self.format_note.setText(f"{refused}." if len(rules.formats) < len(OUTPUT_FORMATS) else "")
+        self.format_note.setVisible(bool(self.format_note.text()))
 
     def show_sticker(self, sticker: Sticker | None, text: str) -> None:
         """The preview: the sticker over a checkerboard with ``text`` (what it shows) under it,

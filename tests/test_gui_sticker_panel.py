@@ -54,3 +54,45 @@ def test_wheel_over_the_focused_field_changes_it(qtbot, window):
     qtbot.waitUntil(spin.hasFocus, timeout=2_000)
     wheel_down(spin)
     assert spin.value() == 4
+
+
+# Format and target (#12 item 15) -------------------------------------------------------------
+def format_item_enabled(panel, fmt: str) -> bool:
+    return panel.format.model().item(panel.format.findData(fmt)).isEnabled()
+
+
+def test_the_messenger_is_spelled_as_its_makers_spell_it(window):
+    target = window.sticker_panel.target
+    assert [target.itemText(i) for i in range(target.count())] == ["Telegram", "WhatsApp"]
+
+
+def test_choosing_whatsapp_says_why_the_format_changed(qtbot, window):
+    panel = window.sticker_panel
+    panel.format.setCurrentIndex(panel.format.findData("png"))
+    assert panel.format_note.isHidden()
+    panel.target.setCurrentIndex(panel.target.findData("whatsapp"))
+    assert panel.format.currentData() == "webp"
+    assert not panel.format_note.isHidden()
+    assert "WhatsApp" in panel.format_note.text() and "WEBP" in panel.format_note.text()
+
+
+def test_png_cannot_be_picked_for_whatsapp_so_the_target_never_flips_silently(window):
+    panel = window.sticker_panel
+    panel.target.setCurrentIndex(panel.target.findData("whatsapp"))
+    assert not format_item_enabled(panel, "png")
+    assert "WhatsApp" in panel.format.itemData(panel.format.findData("png"), Qt.ItemDataRole.ToolTipRole)
+    panel.target.setCurrentIndex(panel.target.findData("telegram"))
+    assert format_item_enabled(panel, "png")
+    panel.format.setCurrentIndex(panel.format.findData("png"))
+    assert window.document.output_target == "telegram"
+
+
+def test_clean_up_options_are_remembered_like_the_others(qtbot, tmp_path):
+    window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+    window.sticker_panel.remove_specks.setChecked(True)
+    window.sticker_panel.fill_holes.setChecked(True)
+    window.close()
+    second = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+    assert second.sticker_panel.remove_specks.isChecked()
+    assert second.sticker_panel.fill_holes.isChecked()
+    assert second.document.cleanup.fill_holes
