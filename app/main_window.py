@@ -9,6 +9,7 @@ Save writes that very sticker. Nothing slow runs on this thread.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,6 +36,7 @@ from app import crf_process
 from app.batch_dialog import BatchDialog
 from app.document import Document
 from app.errors import Explanation, explain, show_explanation
+from app.help_dialogs import ShortcutsDialog, version_and_licence
 from app.imaging import shares_of
 from app.layers import selection_names
 from app.legend import LegendWidget
@@ -63,6 +65,12 @@ STICKER_SUFFIXES = tuple(f".{fmt}" for fmt in STICKER_FORMATS)
 APP_TITLE = "FCN Sticker Studio"
 PHOTO_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)))
 STATUS_SECONDS = 6
+MOUSE_SHORTCUTS = {
+    "Make the class under the pointer the sticker": "Click the photo",
+    "Add or remove a class": "Ctrl+click the photo or the class list",
+    "Zoom": "Mouse wheel over the photo",
+    "Pan": "Drag the photo",
+}
 LEGEND_ROWS = 5
 """Classes the list shows without scrolling at first start: PASCAL photos rarely have more, and
 more rows would push the sticker preview below the fold of an 800-pixel-high window."""
@@ -166,8 +174,10 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit to window", view.fit, "Ctrl+0")
         self.actual_action = self._action("&Actual size (100%)", view.actual_size, "Ctrl+1")
         self.zoom_in_action = self._action("Zoom &in", lambda: view.zoom_by(1.25), keys.ZoomIn)
+        self.zoom_in_action.setShortcuts([QKeySequence(keys.ZoomIn), QKeySequence("Ctrl+=")])  # "+" needs Shift
         self.zoom_out_action = self._action("Zoom &out", lambda: view.zoom_by(0.8), keys.ZoomOut)
         self.about_action = self._action("&About", self._about)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, keys.HelpContents)
         self.reset_layout_action = self._action(
             "&Reset layout", self.reset_layout, tip="Put the Classes and Sticker panels back where they started"
         )
@@ -192,6 +202,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.reset_layout_action)
         self.menuBar().addMenu(self.model_control.menu)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
     def _create_toolbar(self) -> None:
@@ -461,11 +472,25 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_SECONDS * 1000)
 
+    def shortcut_rows(self) -> dict[str, str]:
+        """Every action of the window that has keys (so new actions list themselves), then the mouse."""
+        rows = {}
+        for action in self.findChildren(QAction):
+            if action.shortcuts():
+                name = action.text().replace("&", "").rstrip("…")
+                rows[name] = ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts())
+        return rows | MOUSE_SHORTCUTS
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).show()
+
     def _about(self) -> None:
+        version, licence = version_and_licence()
         QMessageBox.about(
             self, f"About {APP_TITLE}",
-            f"<b>{APP_TITLE}</b><p>Turn a photo into a sticker with FCN semantic segmentation "
-            "(Long, Shelhamer &amp; Darrell, 2015): open a photo, click the object, save.</p>",
+            f"<b>{APP_TITLE}</b> {html.escape(version)}<p>Turn a photo into a sticker with FCN semantic "
+            "segmentation (Long, Shelhamer &amp; Darrell, 2015): open a photo, click the object, save.</p>"
+            f"<p>Licence: {html.escape(licence)}.</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
