@@ -31,10 +31,8 @@ class ShortcutsDialog(QDialog):
         self.resize(600, 400)
 
     def rows(self) -> dict[str, str]:
-        return {
-            self._table.topLevelItem(row).text(0): self._table.topLevelItem(row).text(1)
-            for row in range(self._table.topLevelItemCount())
-        }
+        items = (self._table.topLevelItem(row) for row in range(self._table.topLevelItemCount()))
+        return {item.text(0): item.text(1) for item in items if item is not None}
 
 
 def version_and_licence() -> tuple[str, str]:
@@ -43,4 +41,4 @@ def version_and_licence() -> tuple[str, str]:
         metadata = importlib.metadata.metadata(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return "(not installed: running from a source folder)", "see the source folder"
-    return metadata["Version"], metadata.get("License") or "see the package"
+    return metadata["Version"], metadata["License"] or "see the package"
