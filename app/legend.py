@@ -1,5 +1,9 @@
 """The legend: one row per class the network found (swatch, name, share of pixels), largest first.
 
+The order is the network's and stays while the photo is open: a CRF result only updates the
+shares in place (a row that moved under the pointer would make the next click pick the wrong
+class, and a rebuilt list would lose the current row that the arrow keys move from).
+
 Row selection *is* the class selection: a click selects one class, Ctrl-click adds or removes
 one (Qt's extended selection), which is what people expect from any list. The widget reports
 user edits with ``selectionEdited`` and mirrors the document's selection without echoing it back.
@@ -38,24 +42,39 @@ class LegendWidget(QTreeWidget):
         self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.setToolTip("Click a class to make it the sticker; Ctrl-click to add or remove classes")
         self._mirroring = False
+        self._classes: ClassSet | None = None
         self.itemSelectionChanged.connect(self._on_selection_changed)
 
     def set_classes(self, classes: ClassSet | None, shares: dict[int, float]) -> None:
-        """Rebuild the rows (``shares`` is ordered largest first, as ``class_shares`` returns it)."""
+        """Rebuild the rows for a new segmentation (``shares`` ordered largest first, as
+        ``class_shares`` returns it)."""
         self._mirroring = True
         try:
             self.clear()
-            if classes is None:
-                return
-            colors = classes.colors
-            for class_id, share in shares.items():
-                item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
-                item.setIcon(0, swatch_icon(tuple(int(c) for c in colors[class_id])))
-                item.setData(0, CLASS_ROLE, class_id)
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.addTopLevelItem(item)
+            self._classes = classes
+            self.update_shares(shares)
         finally:
             self._mirroring = False
+
+    def update_shares(self, shares: dict[int, float]) -> None:
+        """New shares of the same photo: rows keep their place (a class that now has none shows
+        0 %), and a class new to the list is added at the bottom."""
+        if self._classes is None:
+            return
+        rows = {class_id: row for row, class_id in enumerate(self.class_ids())}
+        for class_id, row in rows.items():
+            self.topLevelItem(row).setText(1, format_share(shares.get(class_id, 0.0)))
+        for class_id, share in shares.items():
+            if class_id not in rows:
+                self.addTopLevelItem(self._row(self._classes, class_id, share))
+
+    @staticmethod
+    def _row(classes: ClassSet, class_id: int, share: float) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
+        item.setIcon(0, swatch_icon(tuple(int(c) for c in classes.colors[class_id])))
+        item.setData(0, CLASS_ROLE, class_id)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
 
     def height_for_rows(self, rows: int) -> int:
         """Pixel height that shows the header and ``rows`` rows without scrolling."""

@@ -253,7 +253,8 @@ class MainWindow(QMainWindow):
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
         doc.segmentationChanged.connect(self._refresh_legend)
-        doc.refinedChanged.connect(self._refresh_legend)
+        doc.refinedChanged.connect(self._update_legend_shares)
+        doc.crfChanged.connect(self._update_legend_shares)
         doc.selectionChanged.connect(lambda: self.legend.set_selection(doc.selection))
         self.legend.selectionEdited.connect(doc.select)
         self.builder.built.connect(self._on_sticker_built)
@@ -358,9 +359,14 @@ class MainWindow(QMainWindow):
         show_explanation(self, replace(explanation, text=text, severity="warning"))
 
     def _refresh_legend(self) -> None:
-        seg = self.document.displayed
+        """A new segmentation: the rows in the network's order, kept while this photo is open."""
+        seg = self.document.segmentation
         self.legend.set_classes(seg.classes if seg else None, shares_of(seg) if seg else {})
         self.legend.set_selection(self.document.selection)
+
+    def _update_legend_shares(self) -> None:
+        if (seg := self.document.displayed) is not None:
+            self.legend.update_shares(shares_of(seg))
 
     # sticker ----------------------------------------------------------------------------------
     def _on_sticker_built(self, sticker: object) -> None:
