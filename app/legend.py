@@ -61,11 +61,13 @@ class LegendWidget(QTreeWidget):
         0 %), and a class new to the list is added at the bottom."""
         if self._classes is None:
             return
-        rows = {class_id: row for row, class_id in enumerate(self.class_ids())}
-        for class_id, row in rows.items():
-            self.topLevelItem(row).setText(1, format_share(shares.get(class_id, 0.0)))
+        listed = set()
+        for item in filter(None, map(self.topLevelItem, range(self.topLevelItemCount()))):
+            class_id = item.data(0, CLASS_ROLE)
+            listed.add(class_id)
+            item.setText(1, format_share(shares.get(class_id, 0.0)))
         for class_id, share in shares.items():
-            if class_id not in rows:
+            if class_id not in listed:
                 self.addTopLevelItem(self._row(self._classes, class_id, share))
 
     @staticmethod
