@@ -56,6 +56,7 @@ from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
 from fcn_core.save import STICKER_FORMATS, SavedSticker
 from fcn_core.segmentation import Segmentation
+from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
 
@@ -369,10 +370,12 @@ class MainWindow(QMainWindow):
             self.legend.update_shares(shares_of(seg))
 
     # sticker ----------------------------------------------------------------------------------
-    def _on_sticker_built(self, sticker: object) -> None:
+    def _on_sticker_built(self, sticker: Sticker | None) -> None:
         doc = self.document
         if sticker is not None:
             self.sticker_panel.show_sticker(sticker, selection_names(doc))
+        elif self.builder.updating and self.sticker_panel.shows_sticker():
+            self.sticker_panel.show_updating("refining the edges…" if doc.crf_pending else "updating…")
         elif doc.photo is None:
             self.sticker_panel.show_sticker(None, "Open a photo, then click an object")
         elif doc.segmentation is None and self.service.segmenter is None:
@@ -399,7 +402,7 @@ class MainWindow(QMainWindow):
         return Path(folder) / sticker_file_name(stem, names, doc.output_format)
 
     def save_sticker(self) -> None:
-        if self.builder.sticker is None:
+        if self.builder.sticker is None and not self.builder.updating:
             self.show_message("Nothing to save yet: click an object first.")
             return
         fmt = self.document.output_format
@@ -473,7 +476,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_actions(self) -> None:
-        self.save_action.setEnabled(self.builder.sticker is not None)
+        self.save_action.setEnabled(self.sticker_panel.save_button.isEnabled())
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_SECONDS * 1000)

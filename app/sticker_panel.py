@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QStandardItemModel
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -70,6 +70,7 @@ class StickerPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
+        self._sticker_pixmap = QPixmap()  # the last sticker shown, unmarked
         self._build_crf_controls()
         self._build_style_group()
         self._build_preview()
@@ -214,7 +215,8 @@ class StickerPanel(QWidget):
         or ``text`` (why there is none) on an empty checkerboard."""
         size = QSize(PREVIEW_SIDE, PREVIEW_SIDE)
         if sticker is not None:
-            self.preview.setPixmap(on_checkerboard(qimage_from_array(sticker.rgba), size))
+            self._sticker_pixmap = on_checkerboard(qimage_from_array(sticker.rgba), size)
+            self.preview.setPixmap(self._sticker_pixmap)
             height, width = sticker.size
             self.caption.setText(f"{width} × {height} px · {text}")
         else:
@@ -227,3 +229,19 @@ class StickerPanel(QWidget):
             self.preview.setPixmap(pixmap)
             self.caption.setText("")
         self.save_button.setEnabled(sticker is not None)
+
+    def shows_sticker(self) -> bool:
+        return self.save_button.isEnabled()
+
+    def show_updating(self, text: str) -> None:
+        """Keep the sticker in view, marked as being replaced: a blank preview on every click
+        flickers, and Save (which then writes the new sticker) stays available."""
+        pixmap = self._sticker_pixmap.copy()  # not the preview's: marks must not pile up
+        painter = QPainter(pixmap)
+        band = pixmap.rect().adjusted(0, pixmap.height() - 2 * painter.fontMetrics().height(), 0, 0)
+        painter.fillRect(band, QColor(40, 40, 40, 170))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, "Updating…")
+        painter.end()
+        self.preview.setPixmap(pixmap)
+        self.caption.setText(f"Updating: {text}")

@@ -1,13 +1,17 @@
-"""The Sticker panel as a person uses it: the wheel scrolls the panel unless a field has the focus (#12 item 9)."""
+"""The Sticker panel as a person uses it (#12 items 9, 10, 15)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from PIL import Image
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QScrollArea, QWidget
 
-from tests.gui_helpers import StubFactory, ready_window, temp_settings
+from tests.gui_helpers import StubFactory, click_photo, disc_centre, open_and_wait, ready_window, temp_settings, write_photo
+
+PHOTO_SIZE = (120, 160)
 
 
 @pytest.fixture
@@ -96,3 +100,42 @@ def test_clean_up_options_are_remembered_like_the_others(qtbot, tmp_path):
     assert second.sticker_panel.remove_specks.isChecked()
     assert second.sticker_panel.fill_holes.isChecked()
     assert second.document.cleanup.fill_holes
+
+
+# The preview while the CRF re-runs (#12 item 10) ---------------------------------------------
+def preview_centre(panel) -> tuple[int, int, int]:
+    image = panel.preview.pixmap().toImage()
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def test_a_crf_rerun_keeps_the_last_preview_marked_as_updating_and_save_waits_for_the_new_one(
+    qtbot, window, tmp_path, monkeypatch
+):
+    panel, doc = window.sticker_panel, window.document
+    photo = write_photo(tmp_path / "photos" / "beach.png", PHOTO_SIZE)
+    open_and_wait(qtbot, window, photo)
+    with qtbot.waitSignal(window.service.refined, timeout=10_000):
+        panel.crf_check.click()
+    qtbot.waitUntil(lambda: window.builder.sticker is not None, timeout=5_000)
+    shown = preview_centre(panel)
+
+    asked: list[tuple[object, object]] = []
+    monkeypatch.setattr(window.service, "refine", lambda segmentation, key: asked.append((segmentation, key)))
+    with qtbot.waitSignal(window.builder.built, timeout=5_000) as built:
+        click_photo(qtbot, window, *disc_centre(PHOTO_SIZE))  # the person: a new CRF run, held back here
+    assert built.args[0] is None and doc.crf_pending
+    assert preview_centre(panel) == shown  # the last sticker stays in view…
+    assert "updating" in panel.caption.text().lower()  # …marked as being updated
+    assert panel.save_button.isEnabled() and window.save_action.isEnabled()
+
+    target = tmp_path / "me.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), ""))
+    window.save_action.trigger()  # while the CRF still runs: the save waits for the new sticker
+    assert not target.exists()
+    [(segmentation, key)] = asked
+    with qtbot.waitSignal(window.stickerSaved, timeout=5_000):
+        window.service.refined.emit(segmentation.with_probabilities(segmentation.probabilities, "crf:test"), key)
+    with Image.open(target) as image:
+        np.testing.assert_array_equal(np.asarray(image), window.builder.sticker.rgba)
+    assert "person" in panel.caption.text()
