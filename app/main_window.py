@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -75,6 +76,11 @@ MOUSE_SHORTCUTS = {
 LEGEND_ROWS = 5
 """Classes the list shows without scrolling at first start: PASCAL photos rarely have more, and
 more rows would push the sticker preview below the fold of an 800-pixel-high window."""
+
+
+def writable_folder(folder: Path) -> bool:
+    """An existing folder this user may create files in (what a save dialog should start in)."""
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 class MainWindow(QMainWindow):
@@ -393,13 +399,15 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def default_sticker_path(self) -> Path:
-        """``<photo stem>.<classes>.sticker.<fmt>`` in the last save folder (else the photo's)."""
+        """``<photo stem>.<classes>.sticker.<fmt>`` in the first folder that takes files: the last
+        one saved to, the photo's, the home folder (never one where the last save failed)."""
         doc = self.document
         photo_path = doc.photo.path if doc.photo is not None else None
         stem = photo_path.stem if photo_path is not None else "sticker"
         names = [doc.segmentation.classes.names[c] for c in sorted(doc.selection)] if doc.segmentation else []
-        folder = self.settings.last_folder("save") or (str(photo_path.parent) if photo_path else "")
-        return Path(folder) / sticker_file_name(stem, names, doc.output_format)
+        candidates = (self.settings.last_folder("save"), photo_path.parent if photo_path else "", Path.home())
+        folder = next((Path(c) for c in candidates if c and writable_folder(Path(c))), Path.home())
+        return folder / sticker_file_name(stem, names, doc.output_format)
 
     def save_sticker(self) -> None:
         if self.builder.sticker is None and not self.builder.updating:
@@ -421,15 +429,19 @@ class MainWindow(QMainWindow):
             text = "Saving there would replace the photo itself.\n\nChoose another file name."
             show_explanation(self, Explanation("That is the photo", text, "warning"))
             return
-        self.settings.set_last_folder("save", path.parent)
         self.builder.save(path, overwrite=True)  # the file dialog already asked about replacing
 
     def _on_saved(self, saved: SavedSticker) -> None:
+        self.settings.set_last_folder("save", saved.path.parent)  # only a folder that took the file
         self.show_message(f"Saved {saved.path} ({saved.num_bytes / 1024:.0f} KB, {saved.fmt.upper()}).")
         self.stickerSaved.emit(saved)
 
     def _on_save_failed(self, path: Path, exc: Exception) -> None:
-        show_explanation(self, explain(exc, f"save {path.name}"))
+        explanation = explain(exc, f"save {path.name}")
+        if not writable_folder(path.parent):
+            text = f"{explanation.text}\n\nChoose another folder: the next Save starts in {self.default_sticker_path().parent}."
+            explanation = replace(explanation, text=text)
+        show_explanation(self, explanation)
 
     # batch ------------------------------------------------------------------------------------
     def open_batch_dialog(self) -> BatchDialog | None:
