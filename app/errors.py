@@ -70,7 +70,7 @@ def explain(exc: BaseException, doing: str) -> Explanation:
     if isinstance(exc, WeightsError):
         return Explanation(
             "Cannot use these weights",
-            f"{exc}\n\nThe model that was loaded before stays in use. {LOAD_WEIGHTS_STEP} "
+            f"{exc}\n\n{LOAD_WEIGHTS_STEP} "
             "Make sure the file belongs to the model chosen in the Model menu.",
         )
     if isinstance(exc, EmptyMaskError):

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.builder = StickerBuilder(self.document, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
+        self._opened_while_model_loads = False
 
         self.view_panel = ViewPanel(self.document)
         self.legend = LegendWidget()
@@ -326,6 +327,9 @@ class MainWindow(QMainWindow):
             path = chosen
         path = Path(path)
         self.settings.set_last_folder("open", path.parent)
+        # A photo opened while a model loads (`sticker-studio photo.jpg`) waits for it; if that load
+        # fails, its own dialog says so, and a second "no model" dialog on top would only repeat it.
+        self._opened_while_model_loads = self.model_control.loading is not None
         self.service.open(path)
 
     def _on_photo_loaded(self, photo: Photo, image: QImage) -> None:
@@ -347,9 +351,10 @@ class MainWindow(QMainWindow):
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
-        if isinstance(exc, NoModelError) and self.model_control.asking:
-            # The weights question on screen already says what to do; a second dialog on top of
-            # it would only hide it. The photo is segmented as soon as a model is ready.
+        if isinstance(exc, NoModelError) and (self.model_control.asking or self._opened_while_model_loads):
+            # The weights question on screen, or the dialog of the load that was under way, already
+            # says what to do; a second dialog would only repeat it. The photo is segmented as soon
+            # as a model is ready.
             self.show_message("The photo is open; it will be segmented once a model is loaded.")
             return
         show_explanation(self, explain(exc, "open the photo"))

@@ -3,13 +3,16 @@
 Weights are never replaced by random ones: when none are found the user is asked what to do
 (load a file they have, or download after seeing where from and how big), a download shows a
 progress dialog that can be cancelled, and every failure is a dialog that names the next step.
-Loading runs on the worker; the model that was loaded before stays in use until a new one is.
+Loading runs on the worker; the model that was loaded before stays in use until a new one is,
+and the menu ticks only the model in use (a model being loaded, or one the user then said "Not
+now" to, is not ticked).
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -83,6 +86,9 @@ class ModelControl(QObject):
         """True while the user is being asked how to get weights (a modal question is open)."""
         self._progress: QProgressDialog | None = None
         self.active_name: str | None = None
+        self._wanted: str | None = None  # the model last chosen, until it loads or the user gives up on it
+        self.loading: ModelRequest | None = None
+        """The load request in flight, if any."""
         self.menu = QMenu("&Model", window)
         self._group = QActionGroup(self)
         self._actions: dict[str, QAction] = {}
@@ -102,8 +108,8 @@ class ModelControl(QObject):
 
     @property
     def selected_name(self) -> str:
-        action = self._group.checkedAction()
-        return str(action.data()) if action is not None else self._settings.model_name()
+        """The model that Load and Download act on: the one last chosen, else the one in use."""
+        return self._wanted or self.active_name or self._settings.model_name()
 
     def start(self) -> None:
         """Load the model of the last session."""
@@ -111,8 +117,13 @@ class ModelControl(QObject):
 
     def choose(self, name: str) -> None:
         """Load ``name`` with the weights file chosen for it before, else from the cache."""
-        self._check(name)
-        self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
+        self._wanted = name
+        self._check(self.active_name)  # the triggered action ticked itself; it is not in use yet
+        self._load(ModelRequest(name, self._settings.weights_file(name)))
+
+    def _load(self, request: ModelRequest) -> None:
+        self.loading = request
+        self._service.load_model(request)
 
     def load_weights_file(self) -> None:
         name = self.selected_name
@@ -121,7 +132,7 @@ class ModelControl(QObject):
         )
         if path:
             self._settings.set_last_folder("weights", Path(path).parent)
-            self._service.load_model(ModelRequest(name, Path(path)))
+            self._load(ModelRequest(name, Path(path)))
 
     def download(self, *, confirmed: bool = False) -> None:
         spec = get_model_spec(self.selected_name)
@@ -135,13 +146,15 @@ class ModelControl(QObject):
                 self.load_weights_file()
             if choice != "download":
                 return
-        self._service.load_model(ModelRequest(spec.name, allow_download=True))
+        self._load(ModelRequest(spec.name, allow_download=True))
         self._show_progress(spec)
 
     # worker results ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, segmenter: AppSegmenter) -> None:
+        self._settle(request)
         self._close_progress()
         self.active_name = request.name
+        self._wanted = None
         self._check(request.name)
         self._settings.set_model_name(request.name)
         if request.weights is not None:
@@ -151,6 +164,7 @@ class ModelControl(QObject):
         self.modelReady.emit(segmenter)
 
     def _on_failed(self, request: ModelRequest, exc: Exception) -> None:
+        self._settle(request)
         self._close_progress()
         self._check(self.active_name)
         if isinstance(exc, DownloadCancelled):
@@ -163,15 +177,22 @@ class ModelControl(QObject):
                 choice = ask_weights(self._window, get_model_spec(request.name), reason)
             finally:
                 self.asking = False
-            self._check(request.name)
             if choice == "download":
                 self.download(confirmed=True)
             elif choice == "load":
                 self.load_weights_file()
+            else:
+                self._wanted = None  # "Not now": Load and Download act on the model in use again
             return
         if request.weights is not None and request.weights == self._settings.weights_file(request.name):
             self._settings.set_weights_file(request.name, None)  # do not fail the same way at every start
-        show_explanation(self._window, explain(exc, f"load the model {request.name}"))
+        explanation = explain(exc, f"load the model {request.name}")
+        in_use = f"The model {self.active_name} stays in use." if self.active_name else "No model is loaded yet."
+        show_explanation(self._window, replace(explanation, text=f"{explanation.text}\n\n{in_use}"))
+
+    def _settle(self, request: ModelRequest) -> None:
+        if request == self.loading:
+            self.loading = None
 
     def _check(self, name: str | None) -> None:
         for action_name, action in self._actions.items():
