@@ -45,7 +45,7 @@ def test_a_remembered_file_gone_and_a_photo_at_start_give_one_dialog_that_tells_
     window.open_photo(write_photo(tmp_path / "a.png"))  # `sticker-studio a.png`
     qtbot.waitUntil(lambda: window.document.photo is not None and bool(dialogs.calls), timeout=5_000)
     qtbot.wait(300)  # room for a second dialog, which must not come
-    [(title, text)] = dialogs.calls
+    [(_, text)] = dialogs.calls
     assert "moved-away.pth" in text
     assert "stays in use" not in text  # no model was loaded before
     assert "No model is loaded" in text
