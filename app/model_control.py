@@ -19,15 +19,16 @@ from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
 from app.errors import Explanation, explain, show_explanation
 from app.segmenter_factory import AppSegmenter, ModelRequest
 from app.service import WorkerService
 from app.settings import AppSettings
 from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
-from fcn_core.weights.download import DownloadCancelled
+from fcn_core.weights.download import DownloadCancelled, DownloadError
 from fcn_core.weights.errors import WeightsNotFoundError
+from fcn_core.weights.sources import TORCHVISION_RELEASES
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ VGG_FCN_SIZE_HINT = "about 0.5 GB"
 """The Caffe and pytorch-fcn releases of the VGG16 FCNs publish no size; all are roughly this big."""
 
 Choice = Literal["download", "load", "cancel"]
+RecoveryChoice = Literal["retry", "load", "smaller", "cancel"]
 
 
 def download_size_text(spec: ModelSpec) -> str:
@@ -69,6 +71,55 @@ def ask_weights(parent: QWidget, spec: ModelSpec, reason: str) -> Choice:
     if download is not None and clicked is download:
         return "download"
     return "load" if clicked is load else "cancel"
+
+
+def smaller_model(instead_of: str) -> tuple[ModelSpec, str] | None:
+    """The model with the smallest download from torchvision's servers (which answer where the
+    FCN releases' hosts often do not), and a sentence with its size and quality."""
+    releases = [
+        (TORCHVISION_RELEASES[spec.name], spec)
+        for spec in all_model_specs()
+        if spec.family == "torchvision" and spec.name != instead_of and spec.name in TORCHVISION_RELEASES
+    ]
+    if not releases:
+        return None
+    (_, miou, size_mb), spec = min(releases, key=lambda release: release[0][2])
+    return spec, (
+        f"{spec.name} is a smaller model from torchvision's servers: a {size_mb:.0f} MB download, "
+        f"{miou} mean IU on COCO val2017 with the VOC classes."
+    )
+
+
+def download_failure_box(
+    parent: QWidget | None, spec: ModelSpec, exc: Exception
+) -> tuple[QMessageBox, dict[QAbstractButton, RecoveryChoice]]:
+    """The next steps after every download source failed, as buttons; the sources' addresses and
+    errors (what a person reporting the problem needs, not what one acting on it reads) are
+    behind "Show Details…"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Download failed")
+    box.setText(f"<b>Could not download the weights of {html.escape(spec.name)}.</b>")
+    alternative = smaller_model(spec.name)
+    box.setInformativeText(
+        "None of the places that publish them answered: this computer may be offline, or the servers "
+        "may be down.\n\n" + (f"{alternative[1]}\n\n" if alternative else "") + "What would you like to do?"
+    )
+    box.setDetailedText(str(exc))
+    choices: dict[QAbstractButton, RecoveryChoice] = {
+        box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole): "retry",
+        box.addButton("Load a weights file…", QMessageBox.ButtonRole.ActionRole): "load",
+    }
+    if alternative is not None:
+        choices[box.addButton(f"Use {alternative[0].name}", QMessageBox.ButtonRole.ActionRole)] = "smaller"
+    choices[box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)] = "cancel"
+    return box, choices
+
+
+def ask_after_download_failure(parent: QWidget, spec: ModelSpec, exc: Exception) -> RecoveryChoice:
+    box, choices = download_failure_box(parent, spec, exc)
+    box.exec()
+    return choices.get(box.clickedButton(), "cancel")
 
 
 class ModelControl(QObject):
@@ -170,6 +221,9 @@ class ModelControl(QObject):
         if isinstance(exc, DownloadCancelled):
             self.message.emit("Download cancelled; nothing was saved.")
             return
+        if isinstance(exc, DownloadError) and request.allow_download:
+            self._recover_download(request, exc)
+            return
         if isinstance(exc, WeightsNotFoundError):
             reason = f"No weights for {request.name} on this computer yet."
             self.asking = True
@@ -189,6 +243,26 @@ class ModelControl(QObject):
         explanation = explain(exc, f"load the model {request.name}")
         in_use = f"The model {self.active_name} stays in use." if self.active_name else "No model is loaded yet."
         show_explanation(self._window, replace(explanation, text=f"{explanation.text}\n\n{in_use}"))
+
+    def _recover_download(self, request: ModelRequest, exc: Exception) -> None:
+        self.asking = True
+        try:
+            choice = ask_after_download_failure(self._window, get_model_spec(request.name), exc)
+        finally:
+            self.asking = False
+        alternative = smaller_model(request.name)
+        if choice == "smaller" and alternative is not None:
+            self._wanted = alternative[0].name
+            self.download(confirmed=True)
+        elif choice in ("retry", "load"):
+            self._wanted = request.name
+            if choice == "retry":
+                self.download(confirmed=True)
+            else:
+                self.load_weights_file()
+        else:
+            self._wanted = None
+            self.message.emit("No weights downloaded; Model ▸ Download weights… tries again.")
 
     def _settle(self, request: ModelRequest) -> None:
         if request == self.loading:
