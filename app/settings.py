@@ -144,7 +144,7 @@ class AppSettings:
         """The stored clean-up options (a bad value keeps its default)."""
         default = MaskCleanup()
         try:
-            fraction = float(self.store.value("sticker/min_component_fraction", default.min_component_fraction))
+            fraction = float(str(self.store.value("sticker/min_component_fraction", default.min_component_fraction)))
             return MaskCleanup(fraction, _to_bool(self.store.value("sticker/fill_holes", default.fill_holes)))
         except (TypeError, ValueError):
             return default
