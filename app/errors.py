@@ -38,6 +38,14 @@ def show_explanation(parent: QWidget, explanation: Explanation) -> None:
     show(parent, explanation.title, explanation.as_html())
 
 
+def as_sentence(message: str) -> str:
+    """``the folder … does not exist`` → ``The folder … does not exist.``"""
+    message = message.strip()
+    if not message:
+        return message
+    return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
+
+
 def explain(exc: BaseException, doing: str) -> Explanation:
     """What to tell the user about ``exc``, raised while ``doing`` (e.g. "open the photo")."""
     if isinstance(exc, PhotoError):
@@ -62,7 +70,7 @@ def explain(exc: BaseException, doing: str) -> Explanation:
     if isinstance(exc, WeightsError):
         return Explanation(
             "Cannot use these weights",
-            f"{exc}\n\nThe model that was loaded before stays in use. {LOAD_WEIGHTS_STEP} "
+            f"{exc}\n\n{LOAD_WEIGHTS_STEP} "
             "Make sure the file belongs to the model chosen in the Model menu.",
         )
     if isinstance(exc, EmptyMaskError):
@@ -71,8 +79,8 @@ def explain(exc: BaseException, doing: str) -> Explanation:
             f"There is {exc}.\n\nClick another object in the photo or in the class list.",
             "warning",
         )
-    if isinstance(exc, StickerSaveError):
-        return Explanation("The sticker was not saved", f"{exc}\n\nTry the other format, or lower the contour width.")
+    if isinstance(exc, StickerSaveError):  # the library's message says what failed and, where one helps, what to do
+        return Explanation("The sticker was not saved", as_sentence(str(exc)))
     if isinstance(exc, BatchError):
         return Explanation("Batch export cannot start", f"{exc}.\n\nChoose another folder and start again.")
     if isinstance(exc, OSError):

@@ -62,7 +62,7 @@ def render_layer(doc: Document) -> Layer:
 
 def _crf_layer(doc: Document) -> Layer:
     if not doc.crf.enabled:
-        return Layer(None, note="Turn on “Refine edges with a CRF” to compare before and after.")
+        return Layer(None, note="Tick “CRF” beside Edges in the Sticker panel to compare before and after.")
     if doc.crf_pending or doc.refined is None or doc.segmentation is None:
         return Layer(None, note="Refining with the CRF…")
     before = selection_mask(doc.segmentation, doc.selection)

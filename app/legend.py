@@ -1,5 +1,9 @@
 """The legend: one row per class the network found (swatch, name, share of pixels), largest first.
 
+The order is the network's and stays while the photo is open: a CRF result only updates the
+shares in place (a row that moved under the pointer would make the next click pick the wrong
+class, and a rebuilt list would lose the current row that the arrow keys move from).
+
 Row selection *is* the class selection: a click selects one class, Ctrl-click adds or removes
 one (Qt's extended selection), which is what people expect from any list. The widget reports
 user edits with ``selectionEdited`` and mirrors the document's selection without echoing it back.
@@ -15,6 +19,9 @@ from app.imaging import swatch
 from fcn_core.classes import ClassSet
 
 CLASS_ROLE = Qt.ItemDataRole.UserRole
+SMALL_ICON_SIDE = 16
+ROW_PADDING = 6
+"""Pixels a row adds to its text or icon (the styles shipped with Qt use 2 to 6)."""
 
 
 class LegendWidget(QTreeWidget):
@@ -35,24 +42,46 @@ class LegendWidget(QTreeWidget):
         self.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.setToolTip("Click a class to make it the sticker; Ctrl-click to add or remove classes")
         self._mirroring = False
+        self._classes: ClassSet | None = None
         self.itemSelectionChanged.connect(self._on_selection_changed)
 
     def set_classes(self, classes: ClassSet | None, shares: dict[int, float]) -> None:
-        """Rebuild the rows (``shares`` is ordered largest first, as ``class_shares`` returns it)."""
+        """Rebuild the rows for a new segmentation (``shares`` ordered largest first, as
+        ``class_shares`` returns it)."""
         self._mirroring = True
         try:
             self.clear()
-            if classes is None:
-                return
-            colors = classes.colors
-            for class_id, share in shares.items():
-                item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
-                item.setIcon(0, swatch_icon(tuple(int(c) for c in colors[class_id])))
-                item.setData(0, CLASS_ROLE, class_id)
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.addTopLevelItem(item)
+            self._classes = classes
+            self.update_shares(shares)
         finally:
             self._mirroring = False
+
+    def update_shares(self, shares: dict[int, float]) -> None:
+        """New shares of the same photo: rows keep their place (a class that now has none shows
+        0 %), and a class new to the list is added at the bottom."""
+        if self._classes is None:
+            return
+        listed = set()
+        for item in filter(None, map(self.topLevelItem, range(self.topLevelItemCount()))):
+            class_id = item.data(0, CLASS_ROLE)
+            listed.add(class_id)
+            item.setText(1, format_share(shares.get(class_id, 0.0)))
+        for class_id, share in shares.items():
+            if class_id not in listed:
+                self.addTopLevelItem(self._row(self._classes, class_id, share))
+
+    @staticmethod
+    def _row(classes: ClassSet, class_id: int, share: float) -> QTreeWidgetItem:
+        item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
+        item.setIcon(0, swatch_icon(tuple(int(c) for c in classes.colors[class_id])))
+        item.setData(0, CLASS_ROLE, class_id)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return item
+
+    def height_for_rows(self, rows: int) -> int:
+        """Pixel height that shows the header and ``rows`` rows without scrolling."""
+        row = max(self.fontMetrics().height(), SMALL_ICON_SIDE) + ROW_PADDING
+        return self.header().sizeHint().height() + rows * row + 2 * self.frameWidth()
 
     def class_ids(self) -> list[int]:
         """Class of each row, top to bottom."""

@@ -6,14 +6,19 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.main_window import MainWindow
+from app.platform_check import xcb_problem
 from app.qt_runtime import qt_runtime_problem
 
 ORGANIZATION = "FCN Sticker Studio"
 APPLICATION = "FCN Sticker Studio"
+DESKTOP_ENTRY = "fcn-sticker-studio"
+ICON = Path(__file__).resolve().parent / "icons" / "fcn-sticker-studio.png"
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -37,12 +42,17 @@ def runtime_is_usable() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if (problem := xcb_problem()) is not None:  # before Qt ends the program with its plugin error
+        print(problem, file=sys.stderr)
+        return 1
     app = QApplication(sys.argv if argv is None else [sys.argv[0], *argv])
     args = parse_args(app.arguments()[1:])
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    app.setDesktopFileName(DESKTOP_ENTRY)  # Wayland shells match the window to the launcher entry by it
+    app.setWindowIcon(QIcon(str(ICON)))
     if not runtime_is_usable():
         return 1
 

@@ -9,12 +9,14 @@ Save writes that very sticker. Nothing slow runs on this thread.
 
 from __future__ import annotations
 
+import html
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -35,6 +37,7 @@ from app import crf_process
 from app.batch_dialog import BatchDialog
 from app.document import Document
 from app.errors import Explanation, explain, show_explanation
+from app.help_dialogs import ShortcutsDialog, version_and_licence
 from app.imaging import shares_of
 from app.layers import selection_names
 from app.legend import LegendWidget
@@ -48,12 +51,14 @@ from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.view_panel import ViewPanel
+from app.wheel_guard import wheel_only_when_focused
 from app.worker import NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
 from fcn_core.save import STICKER_FORMATS, SavedSticker
 from fcn_core.segmentation import Segmentation
+from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +68,20 @@ STICKER_SUFFIXES = tuple(f".{fmt}" for fmt in STICKER_FORMATS)
 APP_TITLE = "FCN Sticker Studio"
 PHOTO_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES)))
 STATUS_SECONDS = 6
+MOUSE_SHORTCUTS = {
+    "Make the class under the pointer the sticker": "Click the photo",
+    "Add or remove a class": "Ctrl+click the photo or the class list",
+    "Zoom": "Mouse wheel over the photo",
+    "Pan": "Drag the photo",
+}
+LEGEND_ROWS = 5
+"""Classes the list shows without scrolling at first start: PASCAL photos rarely have more, and
+more rows would push the sticker preview below the fold of an 800-pixel-high window."""
+
+
+def writable_folder(folder: Path) -> bool:
+    """An existing folder this user may create files in (what a save dialog should start in)."""
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +105,7 @@ class MainWindow(QMainWindow):
         self.builder = StickerBuilder(self.document, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
+        self._opened_while_model_loads = False
 
         self.view_panel = ViewPanel(self.document)
         self.legend = LegendWidget()
@@ -122,10 +142,11 @@ class MainWindow(QMainWindow):
             area.setFrameShape(QFrame.Shape.NoFrame)
             area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             area.setMinimumWidth(widget.sizeHint().width() + area.verticalScrollBar().sizeHint().width())
+            wheel_only_when_focused(widget)  # the wheel scrolls the panel, not the field under the pointer
             widget = area
         dock.setWidget(widget)
         features = QDockWidget.DockWidgetFeature
-        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable)
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
 
@@ -168,8 +189,13 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit to window", view.fit, "Ctrl+0")
         self.actual_action = self._action("&Actual size (100%)", view.actual_size, "Ctrl+1")
         self.zoom_in_action = self._action("Zoom &in", lambda: view.zoom_by(1.25), keys.ZoomIn)
+        self.zoom_in_action.setShortcuts([QKeySequence(keys.ZoomIn), QKeySequence("Ctrl+=")])  # "+" needs Shift
         self.zoom_out_action = self._action("Zoom &out", lambda: view.zoom_by(0.8), keys.ZoomOut)
         self.about_action = self._action("&About", self._about)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, keys.HelpContents)
+        self.reset_layout_action = self._action(
+            "&Reset layout", self.reset_layout, tip="Put the Classes and Sticker panels back where they started"
+        )
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -183,14 +209,16 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.batch_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         for action in (self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
-        for dock in self.findChildren(QDockWidget):
+        for dock in self._docks:
             view_menu.addAction(dock.toggleViewAction())
+        view_menu.addAction(self.reset_layout_action)
         self.menuBar().addMenu(self.model_control.menu)
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
 
     def _create_toolbar(self) -> None:
@@ -214,7 +242,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def _create_status_bar(self) -> None:
-        self.hover_label = QLabel()
+        self.hover_label = QLabel()  # permanent: a status message must not hide the readout under the cursor
+        self.hover_label.setMinimumWidth(self.hover_label.fontMetrics().horizontalAdvance("diningtable · 100%  at (0000, 0000)"))
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(110)
@@ -225,7 +254,7 @@ class MainWindow(QMainWindow):
         self.model_label = QLabel("No model")
         self.zoom_label = QLabel()
         status = self.statusBar()
-        status.addWidget(self.hover_label, 1)
+        status.addPermanentWidget(self.hover_label)
         status.addPermanentWidget(self.busy_label)
         status.addPermanentWidget(self.busy_bar)
         status.addPermanentWidget(self.model_label)
@@ -241,7 +270,8 @@ class MainWindow(QMainWindow):
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
         doc.segmentationChanged.connect(self._refresh_legend)
-        doc.refinedChanged.connect(self._refresh_legend)
+        doc.refinedChanged.connect(self._update_legend_shares)
+        doc.crfChanged.connect(self._update_legend_shares)
         doc.selectionChanged.connect(lambda: self.legend.set_selection(doc.selection))
         self.legend.selectionEdited.connect(doc.select)
         self.builder.built.connect(self._on_sticker_built)
@@ -266,17 +296,32 @@ class MainWindow(QMainWindow):
             self.resize(min(1280, int(screen.width() * 0.9)), min(820, int(screen.height() * 0.9)))
         if (state := settings.window_state()) is not None:
             self.restoreState(state)
-        else:  # the sticker preview matters more than a long class list
-            self.resizeDocks(list(self._docks), [130, 10_000], Qt.Orientation.Vertical)
+        else:  # sized once the window has its real height: resizeDocks before show() is not kept
+            QTimer.singleShot(0, self._size_docks)
         self.document.set_style(settings.sticker_style())
+        self.document.set_cleanup(settings.mask_cleanup())
         self.document.set_crf(enabled=settings.crf_enabled(), preset=settings.crf_preset())
         self.document.set_output(target=settings.output_target())
         self.document.set_output(fmt=settings.output_format())
         self.view_panel.opacity.setValue(settings.overlay_opacity())
 
+    def _size_docks(self) -> None:
+        """Room for ``LEGEND_ROWS`` classes; the Sticker panel (options and preview) gets the rest."""
+        legend_height = self.legend.height_for_rows(LEGEND_ROWS)
+        self.resizeDocks([self._docks[0]], [legend_height], Qt.Orientation.Vertical)
+
+    def reset_layout(self) -> None:
+        """Both panels docked on the right, shown, at their first-start sizes."""
+        for dock in self._docks:
+            dock.setFloating(False)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.show()
+        self._size_docks()
+
     def _store_document_options(self) -> None:
         doc, settings = self.document, self.settings
         settings.set_sticker_style(doc.style)
+        settings.set_mask_cleanup(doc.cleanup)
         settings.set_crf_enabled(doc.crf.enabled)
         settings.set_crf_preset(doc.crf.preset)
         settings.set_output_format(doc.output_format)
@@ -292,6 +337,9 @@ class MainWindow(QMainWindow):
             path = chosen
         path = Path(path)
         self.settings.set_last_folder("open", path.parent)
+        # A photo opened while a model loads (`sticker-studio photo.jpg`) waits for it; if that load
+        # fails, its own dialog says so, and a second "no model" dialog on top would only repeat it.
+        self._opened_while_model_loads = self.model_control.loading is not None
         self.service.open(path)
 
     def _on_photo_loaded(self, photo: Photo, image: QImage) -> None:
@@ -313,9 +361,10 @@ class MainWindow(QMainWindow):
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
-        if isinstance(exc, NoModelError) and self.model_control.asking:
-            # The weights question on screen already says what to do; a second dialog on top of
-            # it would only hide it. The photo is segmented as soon as a model is ready.
+        if isinstance(exc, NoModelError) and (self.model_control.asking or self._opened_while_model_loads):
+            # The weights question on screen, or the dialog of the load that was under way, already
+            # says what to do; a second dialog would only repeat it. The photo is segmented as soon
+            # as a model is ready.
             self.show_message("The photo is open; it will be segmented once a model is loaded.")
             return
         show_explanation(self, explain(exc, "open the photo"))
@@ -332,15 +381,22 @@ class MainWindow(QMainWindow):
         show_explanation(self, replace(explanation, text=text, severity="warning"))
 
     def _refresh_legend(self) -> None:
-        seg = self.document.displayed
+        """A new segmentation: the rows in the network's order, kept while this photo is open."""
+        seg = self.document.segmentation
         self.legend.set_classes(seg.classes if seg else None, shares_of(seg) if seg else {})
         self.legend.set_selection(self.document.selection)
 
+    def _update_legend_shares(self) -> None:
+        if (seg := self.document.displayed) is not None:
+            self.legend.update_shares(shares_of(seg))
+
     # sticker ----------------------------------------------------------------------------------
-    def _on_sticker_built(self, sticker: object) -> None:
+    def _on_sticker_built(self, sticker: Sticker | None) -> None:
         doc = self.document
         if sticker is not None:
             self.sticker_panel.show_sticker(sticker, selection_names(doc))
+        elif self.builder.updating and self.sticker_panel.shows_sticker():
+            self.sticker_panel.show_updating("refining the edges…" if doc.crf_pending else "updating…")
         elif doc.photo is None:
             self.sticker_panel.show_sticker(None, "Open a photo, then click an object")
         elif doc.segmentation is None and self.service.segmenter is None:
@@ -358,16 +414,18 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def default_sticker_path(self) -> Path:
-        """``<photo stem>.<classes>.sticker.<fmt>`` in the last save folder (else the photo's)."""
+        """``<photo stem>.<classes>.sticker.<fmt>`` in the first folder that takes files: the last
+        one saved to, the photo's, the home folder (never one where the last save failed)."""
         doc = self.document
         photo_path = doc.photo.path if doc.photo is not None else None
         stem = photo_path.stem if photo_path is not None else "sticker"
         names = [doc.segmentation.classes.names[c] for c in sorted(doc.selection)] if doc.segmentation else []
-        folder = self.settings.last_folder("save") or (str(photo_path.parent) if photo_path else "")
-        return Path(folder) / sticker_file_name(stem, names, doc.output_format)
+        candidates = (self.settings.last_folder("save"), photo_path.parent if photo_path else "", Path.home())
+        folder = next((Path(c) for c in candidates if c and writable_folder(Path(c))), Path.home())
+        return folder / sticker_file_name(stem, names, doc.output_format)
 
     def save_sticker(self) -> None:
-        if self.builder.sticker is None:
+        if self.builder.sticker is None and not self.builder.updating:
             self.show_message("Nothing to save yet: click an object first.")
             return
         fmt = self.document.output_format
@@ -386,7 +444,6 @@ class MainWindow(QMainWindow):
             text = "Saving there would replace the photo itself.\n\nChoose another file name."
             show_explanation(self, Explanation("That is the photo", text, "warning"))
             return
-        self.settings.set_last_folder("save", path.parent)
         self.builder.save(path, overwrite=True)  # the file dialog already asked about replacing
 
     def add_to_pack(self) -> None:
@@ -402,11 +459,16 @@ class MainWindow(QMainWindow):
             self.pack_panel.ask_new_pack()
 
     def _on_saved(self, saved: SavedSticker) -> None:
+        self.settings.set_last_folder("save", saved.path.parent)  # only a folder that took the file
         self.show_message(f"Saved {saved.path} ({saved.num_bytes / 1024:.0f} KB, {saved.fmt.upper()}).")
         self.stickerSaved.emit(saved)
 
     def _on_save_failed(self, path: Path, exc: Exception) -> None:
-        show_explanation(self, explain(exc, f"save {path.name}"))
+        explanation = explain(exc, f"save {path.name}")
+        if not writable_folder(path.parent):
+            text = f"{explanation.text}\n\nChoose another folder: the next Save starts in {self.default_sticker_path().parent}."
+            explanation = replace(explanation, text=text)
+        show_explanation(self, explanation)
 
     # batch ------------------------------------------------------------------------------------
     def open_batch_dialog(self) -> BatchDialog | None:
@@ -453,17 +515,31 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_actions(self) -> None:
-        self.save_action.setEnabled(self.builder.sticker is not None)
+        self.save_action.setEnabled(self.sticker_panel.save_button.isEnabled())
         self.add_to_pack_action.setEnabled(self.builder.sticker is not None)
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_SECONDS * 1000)
 
+    def shortcut_rows(self) -> dict[str, str]:
+        """Every action of the window that has keys (so new actions list themselves), then the mouse."""
+        rows = {}
+        for action in self.findChildren(QAction):
+            if action.shortcuts():
+                name = action.text().replace("&", "").rstrip("…")
+                rows[name] = ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts())
+        return rows | MOUSE_SHORTCUTS
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).show()
+
     def _about(self) -> None:
+        version, licence = version_and_licence()
         QMessageBox.about(
             self, f"About {APP_TITLE}",
-            f"<b>{APP_TITLE}</b><p>Turn a photo into a sticker with FCN semantic segmentation "
-            "(Long, Shelhamer &amp; Darrell, 2015): open a photo, click the object, save.</p>",
+            f"<b>{APP_TITLE}</b> {html.escape(version)}<p>Turn a photo into a sticker with FCN semantic "
+            "segmentation (Long, Shelhamer &amp; Darrell, 2015): open a photo, click the object, save.</p>"
+            f"<p>Licence: {html.escape(licence)}.</p>",
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:

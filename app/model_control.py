@@ -3,28 +3,32 @@
 Weights are never replaced by random ones: when none are found the user is asked what to do
 (load a file they have, or download after seeing where from and how big), a download shows a
 progress dialog that can be cancelled, and every failure is a dialog that names the next step.
-Loading runs on the worker; the model that was loaded before stays in use until a new one is.
+Loading runs on the worker; the model that was loaded before stays in use until a new one is,
+and the menu ticks only the model in use (a model being loaded, or one the user then said "Not
+now" to, is not ticked).
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
 from app.errors import Explanation, explain, show_explanation
 from app.segmenter_factory import AppSegmenter, ModelRequest
 from app.service import WorkerService
 from app.settings import AppSettings
 from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
-from fcn_core.weights.download import DownloadCancelled
+from fcn_core.weights.download import DownloadCancelled, DownloadError
 from fcn_core.weights.errors import WeightsNotFoundError
+from fcn_core.weights.sources import TORCHVISION_RELEASES
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ VGG_FCN_SIZE_HINT = "about 0.5 GB"
 """The Caffe and pytorch-fcn releases of the VGG16 FCNs publish no size; all are roughly this big."""
 
 Choice = Literal["download", "load", "cancel"]
+RecoveryChoice = Literal["retry", "load", "smaller", "cancel"]
 
 
 def download_size_text(spec: ModelSpec) -> str:
@@ -68,6 +73,55 @@ def ask_weights(parent: QWidget, spec: ModelSpec, reason: str) -> Choice:
     return "load" if clicked is load else "cancel"
 
 
+def smaller_model(instead_of: str) -> tuple[ModelSpec, str] | None:
+    """The model with the smallest download from torchvision's servers (which answer where the
+    FCN releases' hosts often do not), and a sentence with its size and quality."""
+    releases = [
+        (TORCHVISION_RELEASES[spec.name], spec)
+        for spec in all_model_specs()
+        if spec.family == "torchvision" and spec.name != instead_of and spec.name in TORCHVISION_RELEASES
+    ]
+    if not releases:
+        return None
+    (_, miou, size_mb), spec = min(releases, key=lambda release: release[0][2])
+    return spec, (
+        f"{spec.name} is a smaller model from torchvision's servers: a {size_mb:.0f} MB download, "
+        f"{miou} mean IU on COCO val2017 with the VOC classes."
+    )
+
+
+def download_failure_box(
+    parent: QWidget | None, spec: ModelSpec, exc: Exception
+) -> tuple[QMessageBox, dict[QAbstractButton, RecoveryChoice]]:
+    """The next steps after every download source failed, as buttons; the sources' addresses and
+    errors (what a person reporting the problem needs, not what one acting on it reads) are
+    behind "Show Details…"."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Download failed")
+    box.setText(f"<b>Could not download the weights of {html.escape(spec.name)}.</b>")
+    alternative = smaller_model(spec.name)
+    box.setInformativeText(
+        "None of the places that publish them answered: this computer may be offline, or the servers "
+        "may be down.\n\n" + (f"{alternative[1]}\n\n" if alternative else "") + "What would you like to do?"
+    )
+    box.setDetailedText(str(exc))
+    choices: dict[QAbstractButton, RecoveryChoice] = {
+        box.addButton("Try again", QMessageBox.ButtonRole.AcceptRole): "retry",
+        box.addButton("Load a weights file…", QMessageBox.ButtonRole.ActionRole): "load",
+    }
+    if alternative is not None:
+        choices[box.addButton(f"Use {alternative[0].name}", QMessageBox.ButtonRole.ActionRole)] = "smaller"
+    choices[box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)] = "cancel"
+    return box, choices
+
+
+def ask_after_download_failure(parent: QWidget, spec: ModelSpec, exc: Exception) -> RecoveryChoice:
+    box, choices = download_failure_box(parent, spec, exc)
+    box.exec()
+    return choices.get(box.clickedButton(), "cancel")
+
+
 class ModelControl(QObject):
     """Owns the Model menu and the weights dialogs; asks the worker to load models."""
 
@@ -83,6 +137,9 @@ class ModelControl(QObject):
         """True while the user is being asked how to get weights (a modal question is open)."""
         self._progress: QProgressDialog | None = None
         self.active_name: str | None = None
+        self._wanted: str | None = None  # the model last chosen, until it loads or the user gives up on it
+        self.loading: ModelRequest | None = None
+        """The load request in flight, if any."""
         self.menu = QMenu("&Model", window)
         self._group = QActionGroup(self)
         self._actions: dict[str, QAction] = {}
@@ -102,8 +159,8 @@ class ModelControl(QObject):
 
     @property
     def selected_name(self) -> str:
-        action = self._group.checkedAction()
-        return str(action.data()) if action is not None else self._settings.model_name()
+        """The model that Load and Download act on: the one last chosen, else the one in use."""
+        return self._wanted or self.active_name or self._settings.model_name()
 
     def start(self) -> None:
         """Load the model of the last session."""
@@ -111,8 +168,13 @@ class ModelControl(QObject):
 
     def choose(self, name: str) -> None:
         """Load ``name`` with the weights file chosen for it before, else from the cache."""
-        self._check(name)
-        self._service.load_model(ModelRequest(name, self._settings.weights_file(name)))
+        self._wanted = name
+        self._check(self.active_name)  # the triggered action ticked itself; it is not in use yet
+        self._load(ModelRequest(name, self._settings.weights_file(name)))
+
+    def _load(self, request: ModelRequest) -> None:
+        self.loading = request
+        self._service.load_model(request)
 
     def load_weights_file(self) -> None:
         name = self.selected_name
@@ -121,7 +183,7 @@ class ModelControl(QObject):
         )
         if path:
             self._settings.set_last_folder("weights", Path(path).parent)
-            self._service.load_model(ModelRequest(name, Path(path)))
+            self._load(ModelRequest(name, Path(path)))
 
     def download(self, *, confirmed: bool = False) -> None:
         spec = get_model_spec(self.selected_name)
@@ -135,13 +197,15 @@ class ModelControl(QObject):
                 self.load_weights_file()
             if choice != "download":
                 return
-        self._service.load_model(ModelRequest(spec.name, allow_download=True))
+        self._load(ModelRequest(spec.name, allow_download=True))
         self._show_progress(spec)
 
     # worker results ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, segmenter: AppSegmenter) -> None:
+        self._settle(request)
         self._close_progress()
         self.active_name = request.name
+        self._wanted = None
         self._check(request.name)
         self._settings.set_model_name(request.name)
         if request.weights is not None:
@@ -151,10 +215,14 @@ class ModelControl(QObject):
         self.modelReady.emit(segmenter)
 
     def _on_failed(self, request: ModelRequest, exc: Exception) -> None:
+        self._settle(request)
         self._close_progress()
         self._check(self.active_name)
         if isinstance(exc, DownloadCancelled):
             self.message.emit("Download cancelled; nothing was saved.")
+            return
+        if isinstance(exc, DownloadError) and request.allow_download:
+            self._recover_download(request, exc)
             return
         if isinstance(exc, WeightsNotFoundError):
             reason = f"No weights for {request.name} on this computer yet."
@@ -163,15 +231,42 @@ class ModelControl(QObject):
                 choice = ask_weights(self._window, get_model_spec(request.name), reason)
             finally:
                 self.asking = False
-            self._check(request.name)
             if choice == "download":
                 self.download(confirmed=True)
             elif choice == "load":
                 self.load_weights_file()
+            else:
+                self._wanted = None  # "Not now": Load and Download act on the model in use again
             return
         if request.weights is not None and request.weights == self._settings.weights_file(request.name):
             self._settings.set_weights_file(request.name, None)  # do not fail the same way at every start
-        show_explanation(self._window, explain(exc, f"load the model {request.name}"))
+        explanation = explain(exc, f"load the model {request.name}")
+        in_use = f"The model {self.active_name} stays in use." if self.active_name else "No model is loaded yet."
+        show_explanation(self._window, replace(explanation, text=f"{explanation.text}\n\n{in_use}"))
+
+    def _recover_download(self, request: ModelRequest, exc: Exception) -> None:
+        self.asking = True
+        try:
+            choice = ask_after_download_failure(self._window, get_model_spec(request.name), exc)
+        finally:
+            self.asking = False
+        alternative = smaller_model(request.name)
+        if choice == "smaller" and alternative is not None:
+            self._wanted = alternative[0].name
+            self.download(confirmed=True)
+        elif choice in ("retry", "load"):
+            self._wanted = request.name
+            if choice == "retry":
+                self.download(confirmed=True)
+            else:
+                self.load_weights_file()
+        else:
+            self._wanted = None
+            self.message.emit("No weights downloaded; Model ▸ Download weights… tries again.")
+
+    def _settle(self, request: ModelRequest) -> None:
+        if request == self.loading:
+            self.loading = None
 
     def _check(self, name: str | None) -> None:
         for action_name, action in self._actions.items():

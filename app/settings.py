@@ -16,6 +16,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from fcn_core.colors import color_hex, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
+from fcn_core.mask import MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.save import TARGETS
 from fcn_core.sticker import StickerStyle
@@ -80,12 +81,15 @@ class AppSettings:
         """Put ``path`` first in the recent list (no duplicates) and return the new list."""
         path = Path(path)
         recent = [path] + [item for item in self.recent_files() if item != path]
-        recent = recent[:MAX_RECENT_FILES]
+        return self.set_recent_files(recent)
+
+    def set_recent_files(self, paths: list[Path]) -> list[Path]:
+        recent = paths[:MAX_RECENT_FILES]
         self.store.setValue("files/recent", [str(item) for item in recent])
         return recent
 
     def clear_recent_files(self) -> None:
-        self.store.setValue("files/recent", [])
+        self.set_recent_files([])
 
     # model ----------------------------------------------------------------------------------
     def model_name(self) -> str:
@@ -135,6 +139,19 @@ class AppSettings:
         for name in STYLE_FIELDS:
             value = getattr(style, name)
             self.store.setValue(f"sticker/{name}", color_hex(value) if isinstance(value, tuple) else value)
+
+    def mask_cleanup(self) -> MaskCleanup:
+        """The stored clean-up options (a bad value keeps its default)."""
+        default = MaskCleanup()
+        try:
+            fraction = float(str(self.store.value("sticker/min_component_fraction", default.min_component_fraction)))
+            return MaskCleanup(fraction, _to_bool(self.store.value("sticker/fill_holes", default.fill_holes)))
+        except (TypeError, ValueError):
+            return default
+
+    def set_mask_cleanup(self, cleanup: MaskCleanup) -> None:
+        self.store.setValue("sticker/min_component_fraction", cleanup.min_component_fraction)
+        self.store.setValue("sticker/fill_holes", cleanup.fill_holes)
 
     def output_format(self) -> str:
         value = str(self.store.value("sticker/format", "png"))

@@ -5,6 +5,10 @@ pipeline's ``sticker_from_segmentation`` (the code path of ``fcn-sticker make``)
 segmentation on screen. Building takes tens of milliseconds, so it runs on a private one-thread
 pool: the event loop never waits, bursts of changes coalesce into one build (a zero-delay timer),
 and a build that finishes after the state moved on is dropped by its generation number.
+
+While a new sticker is on its way (a build, or the CRF for a new selection) the builder is
+``updating``; a Save asked for then is kept and carried out with the new sticker, so the window
+can leave Save enabled and the last preview in view instead of blanking both on every click.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class StickerBuilder(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._generation = 0
+        self._settled = 0  # the generation whose build (or lack of one) was last reported
+        self._queued_save: tuple[Path, bool] | None = None
+        self._closed = False
         self.sticker: Sticker | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -64,8 +71,15 @@ class StickerBuilder(QObject):
             fmt=doc.output_format, target=doc.output_target,  # type: ignore[arg-type]
         )
 
+    @property
+    def updating(self) -> bool:
+        """A new sticker is on its way: being built, or waiting for the CRF of the selection."""
+        return self.sticker is None and (self._settled != self._generation or self._document.crf_pending)
+
     def schedule(self) -> None:
         """The state changed: the current sticker is outdated; build a new one soon."""
+        if self._closed:
+            return
         self._generation += 1
         self.sticker = None
         self._timer.start()
@@ -73,7 +87,10 @@ class StickerBuilder(QObject):
     def _start_build(self) -> None:
         request = self.request()
         if request is None:
+            self._settled = self._generation
             self.built.emit(None)
+            if not self.updating:
+                self._fail_queued_save(RuntimeError("there is no sticker to save: pick an object first"))
             return
         generation = self._generation
         photo, segmentation = self._document.photo, self._document.displayed
@@ -94,20 +111,36 @@ class StickerBuilder(QObject):
     def _on_build_done(self, generation: int, sticker: Sticker | None, exc: Exception | None) -> None:
         if generation != self._generation:
             return
+        self._settled = generation
         if exc is not None:
             logger.info("sticker preview failed: %s", exc)
             self.buildFailed.emit(exc)
+            self._fail_queued_save(exc)
         else:
             self.sticker = sticker
             self.built.emit(sticker)
+            if self._queued_save is not None:
+                path, overwrite = self._queued_save
+                self._queued_save = None
+                self.save(path, overwrite=overwrite)
 
     def save(self, path: Path, *, overwrite: bool = False) -> bool:
-        """Write the current sticker to ``path`` in the background; False when there is none."""
+        """Write the current sticker to ``path`` in the background, or the one on its way as soon
+        as it is ready (``updating``); False when there is none."""
         if self.sticker is None:
-            return False
+            if not self.updating:
+                return False
+            self._queued_save = (Path(path), overwrite)
+            return True
         sticker, fmt, target = self.sticker, self._document.output_format, self._document.output_target
         self._pool.start(lambda: self._save(sticker, Path(path), fmt, target, overwrite))
         return True
+
+    def _fail_queued_save(self, exc: Exception) -> None:
+        if self._queued_save is not None:
+            path, _ = self._queued_save
+            self._queued_save = None
+            self.saveFailed.emit(path, exc)
 
     def _save(self, sticker: Sticker, path: Path, fmt: str, target: str, overwrite: bool) -> None:
         """Runs on the pool thread."""
@@ -126,6 +159,7 @@ class StickerBuilder(QObject):
 
     def shutdown(self) -> None:
         """Wait for a running build or save (a save must never be cut off)."""
+        self._closed = True
         self._timer.stop()
         self._generation += 1
         self._pool.waitForDone()

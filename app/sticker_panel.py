@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QColorDialog,
@@ -70,6 +70,7 @@ class StickerPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._doc = document
+        self._sticker_pixmap = QPixmap()  # the last sticker shown, unmarked
         self._build_crf_controls()
         self._build_style_group()
         self._build_preview()
@@ -107,9 +108,12 @@ class StickerPanel(QWidget):
         for fmt in OUTPUT_FORMATS:
             self.format.addItem(fmt.upper(), fmt)
         self.target = QComboBox()
-        for name in TARGETS:
-            self.target.addItem(name.capitalize(), name)
+        for name, rules in TARGETS.items():
+            self.target.addItem(rules.title, name)
         self.target.setToolTip("The app whose sticker rules (size, format, file size) the file must meet")
+        self.format_note = QLabel()  # why a format is greyed out: the target allows only some
+        self.format_note.setWordWrap(True)
+        self.format_note.setEnabled(False)  # drawn in the muted colour of a hint
 
         self.contour_width.valueChanged.connect(lambda v: self._set_style(contour_width=v))
         self.contour_color.colorChosen.connect(lambda c: self._set_style(contour_color=c))
@@ -130,6 +134,7 @@ class StickerPanel(QWidget):
         form.addRow("Clean-up", self.remove_specks)
         form.addRow("", self.fill_holes)
         form.addRow("Format", side_by_side(self.format, self.target))
+        form.addRow("", self.format_note)
 
     def _build_preview(self) -> None:
         self.preview = QLabel()
@@ -187,13 +192,31 @@ class StickerPanel(QWidget):
                 widget.blockSignals(False)
         self.contour_color.setEnabled(doc.style.contour_width > 0)
         self.stroke_color.setEnabled(doc.style.stroke_width > 0)
+        self._show_allowed_formats()
+
+    def _show_allowed_formats(self) -> None:
+        """Grey out the formats the target refuses and say why, so that choosing a target visibly
+        explains the format it forces (and a greyed format cannot flip the target back)."""
+        rules = TARGETS[self._doc.output_target]
+        allowed = " or ".join(fmt.upper() for fmt in rules.formats)
+        refused = f"{rules.title} takes {allowed} stickers only"
+        model = self.format.model()
+        assert isinstance(model, QStandardItemModel)  # what QComboBox uses unless given another
+        for row in range(self.format.count()):
+            usable = self.format.itemData(row) in rules.formats
+            item = model.item(row)
+            item.setEnabled(usable)
+            item.setToolTip("" if usable else refused)
+        self.format_note.setText(f"{refused}." if len(rules.formats) < len(OUTPUT_FORMATS) else "")
+        self.format_note.setVisible(bool(self.format_note.text()))
 
     def show_sticker(self, sticker: Sticker | None, text: str) -> None:
         """The preview: the sticker over a checkerboard with ``text`` (what it shows) under it,
         or ``text`` (why there is none) on an empty checkerboard."""
         size = QSize(PREVIEW_SIDE, PREVIEW_SIDE)
         if sticker is not None:
-            self.preview.setPixmap(on_checkerboard(qimage_from_array(sticker.rgba), size))
+            self._sticker_pixmap = on_checkerboard(qimage_from_array(sticker.rgba), size)
+            self.preview.setPixmap(self._sticker_pixmap)
             height, width = sticker.size
             self.caption.setText(f"{width} × {height} px · {text}")
         else:
@@ -206,3 +229,19 @@ class StickerPanel(QWidget):
             self.preview.setPixmap(pixmap)
             self.caption.setText("")
         self.save_button.setEnabled(sticker is not None)
+
+    def shows_sticker(self) -> bool:
+        return self.save_button.isEnabled()
+
+    def show_updating(self, text: str) -> None:
+        """Keep the sticker in view, marked as being replaced: a blank preview on every click
+        flickers, and Save (which then writes the new sticker) stays available."""
+        pixmap = self._sticker_pixmap.copy()  # not the preview's: marks must not pile up
+        painter = QPainter(pixmap)
+        band = pixmap.rect().adjusted(0, pixmap.height() - 2 * painter.fontMetrics().height(), 0, 0)
+        painter.fillRect(band, QColor(40, 40, 40, 170))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, "Updating…")
+        painter.end()
+        self.preview.setPixmap(pixmap)
+        self.caption.setText(f"Updating: {text}")

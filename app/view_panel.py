@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.color_bar import ColorBar
 from app.document import Document, ViewMode
@@ -65,8 +65,13 @@ class ViewPanel(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.color_bar)
-        layout.addWidget(self.note)
+        # The key and the note take turns in one strip of fixed height that is always there: a
+        # strip that came and went resized the view, and a fitted photo re-zoomed with it.
+        self.key_strip = QStackedWidget()
+        self.key_strip.addWidget(self.note)
+        self.key_strip.addWidget(self.color_bar)
+        self.key_strip.setFixedHeight(self.color_bar.height())
+        layout.addWidget(self.key_strip)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -133,9 +138,8 @@ class ViewPanel(QWidget):
             self.color_bar.show_probability(layer.note)
         elif layer.key == "crf":
             self.color_bar.show_crf_key(layer.note)
-        self.color_bar.setVisible(layer.key != "none")
-        self.note.setText(layer.note)
-        self.note.setVisible(layer.key == "none" and bool(layer.note))
+        self.note.setText(layer.note if layer.key == "none" else "")
+        self.key_strip.setCurrentWidget(self.note if layer.key == "none" else self.color_bar)
 
     def _on_click(self, x: int, y: int, additive: bool) -> None:
         seg = self._doc.displayed

@@ -170,18 +170,22 @@ def test_a_photo_opened_while_the_weights_question_is_open_gets_no_second_dialog
     assert "segmented once a model is loaded" in window.statusBar().currentMessage()
 
 
-def test_an_offline_download_gives_a_dialog_that_says_to_load_a_file(qtbot, tmp_path, monkeypatch, critical):
+def test_an_offline_download_offers_the_next_steps(qtbot, tmp_path, monkeypatch, critical):
     monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "download")
+    offered: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        model_control, "ask_after_download_failure", lambda parent, spec, exc: offered.append((spec.name, str(exc))) or "cancel"
+    )
     offline = DownloadError(
         "could not download fcn8s-heavy-pascal.caffemodel from http://dl.caffe.berkeleyvision.org/"
         "fcn8s-heavy-pascal.caffemodel: Name or service not known (offline, or the server is unreachable)"
     )
     factory = ScriptedFactory(WeightsNotFoundError("none"), offline)
     window = show_window(qtbot, temp_settings(tmp_path), factory)
-    qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
-    title, text = critical.calls[0]
-    assert title == "Download failed"
-    assert "fcn8s-heavy-pascal.caffemodel" in text and "Load weights" in text
+    qtbot.waitUntil(lambda: bool(offered), timeout=5_000)
+    [(name, details)] = offered
+    assert name == "fcn8s" and "fcn8s-heavy-pascal.caffemodel" in details
+    assert critical.calls == []
     assert factory.requests[-1] == ModelRequest("fcn8s", allow_download=True)
     assert window.model_control._progress is None
     assert window.service.segmenter is None

@@ -169,7 +169,7 @@ def test_view_modes_paint_their_layers(qtbot, window, photo):
     window.document.set_view_mode(ViewMode.CRF_DIFF)
     panel.refresh_layer()
     assert panel.view._layer.pixmap().isNull()
-    assert "Refine edges" in panel.note.text()
+    assert "“CRF”" in panel.note.text()
     with qtbot.waitSignal(window.service.refined, timeout=10_000):
         window.sticker_panel.crf_check.click()
     panel.refresh_layer()
