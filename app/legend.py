@@ -73,7 +73,8 @@ class LegendWidget(QTreeWidget):
     @staticmethod
     def _row(classes: ClassSet, class_id: int, share: float) -> QTreeWidgetItem:
         item = QTreeWidgetItem([classes.names[class_id], format_share(share)])
-        item.setIcon(0, swatch_icon(tuple(int(c) for c in classes.colors[class_id])))
+        red, green, blue = (int(c) for c in classes.colors[class_id])
+        item.setIcon(0, swatch_icon((red, green, blue)))
         item.setData(0, CLASS_ROLE, class_id)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return item
@@ -85,7 +86,12 @@ class LegendWidget(QTreeWidget):
 
     def class_ids(self) -> list[int]:
         """Class of each row, top to bottom."""
-        return [self.topLevelItem(row).data(0, CLASS_ROLE) for row in range(self.topLevelItemCount())]
+        return [item.data(0, CLASS_ROLE) for item in self._items()]
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        """The rows, top to bottom (``topLevelItem`` of a row below the count is never None)."""
+        items = (self.topLevelItem(row) for row in range(self.topLevelItemCount()))
+        return [item for item in items if item is not None]
 
     def row_of(self, class_id: int) -> int:
         return self.class_ids().index(class_id)
@@ -94,8 +100,7 @@ class LegendWidget(QTreeWidget):
         """Mirror the document's selection without emitting ``selectionEdited``."""
         self._mirroring = True
         try:
-            for row in range(self.topLevelItemCount()):
-                item = self.topLevelItem(row)
+            for item in self._items():
                 item.setSelected(item.data(0, CLASS_ROLE) in class_ids)
         finally:
             self._mirroring = False

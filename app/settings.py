@@ -75,7 +75,8 @@ class AppSettings:
         value = self.store.value("files/recent", [])
         if isinstance(value, str):  # a one-element list comes back as a plain string from INI
             value = [value] if value else []
-        return [Path(str(item)) for item in value or []][:MAX_RECENT_FILES]
+        items = value if isinstance(value, list) else []
+        return [Path(str(item)) for item in items][:MAX_RECENT_FILES]
 
     def add_recent_file(self, path: Path) -> list[Path]:
         """Put ``path`` first in the recent list (no duplicates) and return the new list."""
@@ -130,7 +131,8 @@ class AppSettings:
             if raw is None or raw == "":
                 continue
             try:
-                style = replace(style, **{name: self._convert_like(getattr(style, name), raw)})
+                # The field is chosen at run time; _convert_like gives the type that field has.
+                style = replace(style, **{name: self._convert_like(getattr(style, name), raw)})  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 continue
         return style
@@ -173,19 +175,20 @@ class AppSettings:
     # helpers --------------------------------------------------------------------------------
     def _int(self, key: str, default: int, low: int, high: int) -> int:
         try:
-            value = int(self.store.value(key, default))
+            value = int(str(self.store.value(key, default)))
         except (TypeError, ValueError):
             return default
         return min(max(value, low), high)
 
     @staticmethod
-    def _convert_like(default: object, raw: object) -> object:
+    def _convert_like(default: object, raw: object) -> bool | int | float | tuple[int, int, int]:
+        """``raw`` (as QSettings stored it) as the type of ``default``; ``ValueError`` if it is not one."""
         if isinstance(default, bool):
             return _to_bool(raw)
         if isinstance(default, int):
-            return int(raw)
+            return int(str(raw))
         if isinstance(default, float):
-            return float(raw)
+            return float(str(raw))
         if isinstance(default, tuple):
             return parse_color(str(raw))
-        return type(default)(raw)
+        raise ValueError(f"no stored form for a {type(default).__name__} setting")

@@ -107,8 +107,8 @@ class ViewPanel(QWidget):
         if photo is None:
             self.view.set_photo(None)
         else:
-            ready = prepared is not None and prepared[0] is photo
-            self.view.set_photo(prepared[1] if ready else display_image(photo.pixels))
+            ready = prepared[1] if prepared is not None and prepared[0] is photo else None
+            self.view.set_photo(ready if ready is not None else display_image(photo.pixels))
         self._painted = None  # a new photo clears the layer
         self._timer.start()
 
