@@ -1,17 +1,20 @@
 """``fcn-sticker``: the command line. Each sub-command lives in its own module with an
-``add_parser(subparsers)`` function that registers it and sets ``func``."""
+``add_parser(subparsers)`` function that registers it and sets ``func``.
+
+Only the module of the command being run is imported (all of them for the overview ``--help``), so
+a command that needs no network, such as ``make --mask``, never pays torch's import."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from fcn_core.cli import batch_cmd, classes_cmd, eval_cmd, make_cmd, models_cmd, segment_cmd, train_cmd, weights_cmd
-
-COMMAND_MODULES = (make_cmd, batch_cmd, segment_cmd, classes_cmd, models_cmd, weights_cmd, train_cmd, eval_cmd)
+COMMANDS = ("make", "batch", "segment", "classes", "models", "weights", "train", "eval")
+"""Command names; command ``name`` lives in ``fcn_core.cli.<name>_cmd``."""
 
 EPILOG = """examples:
   fcn-sticker make cat.jpg                      largest object -> cat.cat.sticker.png next to the photo
@@ -26,7 +29,8 @@ EPILOG = """examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` alone when it is a known command, else for all commands."""
     parser = argparse.ArgumentParser(
         prog="fcn-sticker",
         description="Turn photos into stickers with FCN semantic segmentation.",
@@ -35,14 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens step by step")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMAND_MODULES:
-        module.add_parser(subparsers)
+    for name in (command,) if command in COMMANDS else COMMANDS:
+        importlib.import_module(f"fcn_core.cli.{name}_cmd").add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((word for word in arguments if not word.startswith("-")), None))
+    args = parser.parse_args(arguments)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return int(args.func(args) or 0)
