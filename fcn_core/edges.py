@@ -49,6 +49,7 @@ class EdgeOptions:
     band: float = 0.02
     max_side: int = 640
     crf_preset: str = "deeplab"
+    matting_solver: matting.MattingSolver = "cf"
 
     def __post_init__(self) -> None:
         if self.method not in EDGE_METHODS:
@@ -82,7 +83,7 @@ def refine_edges(pixels: np.ndarray, patch: MaskPatch, options: EdgeOptions) -> 
     image = _photo_crop(pixels, patch, crop)
     binary = _resize_mask(mask[crop.rows, crop.cols], crop.size)
     if options.method == "matting":
-        result = matting.matte(image, binary, crop.band)
+        result = matting.matte(image, binary, crop.band, options.matting_solver)
         alpha, foreground = result.alpha, result.foreground
     else:
         alpha, foreground = _crf_alpha(image, binary, crop.band, options.crf_preset), None

@@ -19,11 +19,14 @@ an interactive program pays that before the person asks for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import ndimage
 
 UNKNOWN = 0.5
+MattingSolver = Literal["cf", "knn", "lkm", "rw"]
+MATTING_SOLVERS: tuple[str, ...] = ("cf", "knn", "lkm", "rw")
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,16 +48,21 @@ def trimap(mask: np.ndarray, band: float) -> np.ndarray:
     return result
 
 
-def matte(image: np.ndarray, mask: np.ndarray, band: float) -> Matte:
-    """Closed-form matting of ``image`` (uint8 RGB) in a ``band``-pixel band around ``mask``."""
-    from pymatting.alpha.estimate_alpha_cf import estimate_alpha_cf
+def matte(image: np.ndarray, mask: np.ndarray, band: float, solver: MattingSolver = "cf") -> Matte:
+    """Alpha matting of ``image`` (uint8 RGB) in a ``band``-pixel band around ``mask`` with one of
+    pymatting's solvers (``cf`` closed-form by default; the others for ``bench/edges.py``)."""
+    import pymatting.alpha as solvers
     from pymatting.foreground.estimate_foreground_ml import estimate_foreground_ml
+
+    if solver not in MATTING_SOLVERS:
+        raise ValueError(f"unknown matting solver {solver!r}; solvers: {', '.join(MATTING_SOLVERS)}")
+    estimate_alpha = getattr(solvers, f"estimate_alpha_{solver}")
 
     pixels = image.astype(np.float64) / 255.0
     inside = ndimage.distance_transform_edt(mask)
     # A part thinner than the band would have no sure inside, and closed-form matting needs both sides.
     tri = trimap(mask, min(band, max(float(inside.max()) / 2.0, 0.5)))
-    alpha = estimate_alpha_cf(pixels, tri) if (tri == UNKNOWN).any() else tri
+    alpha = estimate_alpha(pixels, tri) if (tri == UNKNOWN).any() else tri
     foreground = estimate_foreground_ml(pixels, alpha)
     return Matte(
         alpha.astype(np.float32),

@@ -94,6 +94,12 @@ TARGETS: dict[str, StickerTarget] = {
 }
 
 
+def target_for_canvas(canvas: str, messenger: str) -> str:
+    """The save rules for a canvas: the messenger's for a sticker, Telegram's custom-emoji rules for
+    ``emoji``, and no size rule for ``photo`` (a cut-out at the photo's size is no sticker as is)."""
+    return {"emoji": "telegram-emoji", "photo": "image"}.get(canvas, messenger)
+
+
 @dataclass(frozen=True)
 class SavedSticker:
     """Where a sticker went and what was written (``quality`` is the WEBP quality used)."""

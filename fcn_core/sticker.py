@@ -74,6 +74,11 @@ class StickerStyle:
     offset by ``shadow_offset`` = (right, down), blurred with a Gaussian of ``shadow_blur`` sigma
     and drawn at ``shadow_opacity``. ``canvas`` is ``sticker``, ``emoji`` (``EMOJI_SIDE`` square,
     ``canvas_size`` ignored) or ``photo`` (module doc).
+
+    Placement on a square canvas: ``object_scale`` (0.1–1) shrinks the fitted object, ``offset``
+    = (right, down) moves it from the centre (what leaves the canvas is cut off), and the finished
+    canvas is turned by ``rotation`` (0, 90, 180, 270 degrees counter-clockwise) and mirrored
+    left-right with ``flip``.
     """
 
     canvas_size: int = 512
@@ -87,8 +92,16 @@ class StickerStyle:
     shadow_blur: float = 4.0
     shadow_opacity: float = 0.45
     canvas: Canvas = "sticker"
+    object_scale: float = 1.0
+    offset: tuple[int, int] = (0, 0)
+    rotation: int = 0
+    flip: bool = False
 
     def __post_init__(self) -> None:
+        if not 0.1 <= self.object_scale <= 1.0:
+            raise ValueError(f"object_scale must be in [0.1, 1], got {self.object_scale}")
+        if self.rotation not in (0, 90, 180, 270):
+            raise ValueError(f"rotation must be 0, 90, 180 or 270 degrees, got {self.rotation}")
         if self.canvas not in CANVASES:
             raise ValueError(f"unknown canvas {self.canvas!r}; canvases: {', '.join(CANVASES)}")
         for name in ("canvas_size", "margin", "contour_width", "stroke_width"):
@@ -115,8 +128,13 @@ class StickerStyle:
 
     @property
     def object_side(self) -> int:
-        """Length of the object's longer side on the canvas."""
+        """Room for the object's longer side on the canvas."""
         return self.canvas_side - 2 * (self.margin + self.stroke_width)
+
+    @property
+    def fitted_side(self) -> int:
+        """Length of the object's longer side on the canvas (``object_side`` × ``object_scale``)."""
+        return max(1, round(self.object_side * self.object_scale))
 
 
 TELEGRAM_STYLE = StickerStyle(contour_width=0, stroke_width=10, stroke_color=(255, 255, 255), shadow=True,
@@ -204,7 +222,12 @@ def make_sticker_from_patch(
     if style.shadow:
         rgb, alpha = _with_shadow(rgb, alpha, style)
     rgb[alpha == 0] = 0
-    return Sticker(np.dstack([rgb, alpha]), tuple(class_names))
+    rgba = np.dstack([rgb, alpha])
+    if style.flip:
+        rgba = rgba[:, ::-1]
+    if style.rotation:
+        rgba = np.rot90(rgba, style.rotation // 90)
+    return Sticker(np.ascontiguousarray(rgba), tuple(class_names))
 
 
 def filter_reach(scale: float) -> int:
@@ -236,7 +259,7 @@ def _fit(
         origin_y, origin_x = patch.origin
         top, bottom = origin_y + int(rows[0]) * step, min(pixels.shape[0], origin_y + (int(rows[-1]) + 1) * step)
         left, right = origin_x + int(cols[0]) * step, min(pixels.shape[1], origin_x + (int(cols[-1]) + 1) * step)
-    scale = style.object_side / max(bottom - top, right - left)
+    scale = style.fitted_side / max(bottom - top, right - left)
     size = (max(1, round((right - left) * scale)), max(1, round((bottom - top) * scale)))
     object_rgb = _resized_crop(pixels, (top, bottom, left, right), (0, 0), 1, scale, size, Image.Resampling.LANCZOS)
     # The mask is resized as a float (0–255) with a triangle filter: anti-aliased, no ringing.
@@ -250,9 +273,13 @@ def _fit(
     out_w, out_h = size
     rgb = np.zeros((canvas, canvas, 3), dtype=np.uint8)
     alpha = np.zeros((canvas, canvas), dtype=np.uint8)
-    place = np.s_[(canvas - out_h) // 2 : (canvas - out_h) // 2 + out_h, (canvas - out_w) // 2 : (canvas - out_w) // 2 + out_w]
-    rgb[place] = object_rgb
-    alpha[place] = object_alpha
+    top_left = ((canvas - out_h) // 2 + style.offset[1], (canvas - out_w) // 2 + style.offset[0])
+    y0, x0 = max(0, top_left[0]), max(0, top_left[1])
+    y1, x1 = min(canvas, top_left[0] + out_h), min(canvas, top_left[1] + out_w)
+    if y0 < y1 and x0 < x1:
+        source = np.s_[y0 - top_left[0] : y1 - top_left[0], x0 - top_left[1] : x1 - top_left[1]]
+        rgb[y0:y1, x0:x1] = object_rgb[source]
+        alpha[y0:y1, x0:x1] = object_alpha[source]
     return rgb, alpha
 
 

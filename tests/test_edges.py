@@ -77,9 +77,9 @@ def test_refinement_runs_on_a_crop_no_larger_than_max_side(monkeypatch) -> None:
     seen: list[tuple[int, ...]] = []
     real = matting.matte
 
-    def spy(image: np.ndarray, mask: np.ndarray, band: float) -> matting.Matte:
+    def spy(image: np.ndarray, mask: np.ndarray, band: float, solver: matting.MattingSolver) -> matting.Matte:
         seen.append(image.shape)
-        return real(image, mask, band)
+        return real(image, mask, band, solver)
 
     monkeypatch.setattr(matting, "matte", spy)
     pixels = np.zeros((1500, 2000, 3), dtype=np.uint8)
@@ -135,3 +135,24 @@ def test_matting_on_a_real_voc_photo_stays_near_the_true_person() -> None:
     valid = labels != 255
     assert iou((refined.mask >= 0.5) & valid, truth) > 0.85
     assert 0 < ((refined.mask > 0) & (refined.mask < 1)).sum() < truth.sum()
+
+
+def test_canvas_controls_scale_move_turn_and_mirror_the_object(disc_photo) -> None:
+    pixels, truth = disc_photo
+    photo = photo_from_array(pixels)
+    half = np.zeros(SIZE, dtype=bool)
+    half[:, :80] = truth[:, :80]  # the left half of the disc: not symmetric left-right
+
+    def alpha(**style: object) -> np.ndarray:
+        request = StickerRequest(style=StickerStyle(canvas_size=128, margin=8, contour_width=0, **style))
+        return sticker_from_mask(photo, half, request, []).rgba[..., 3]
+
+    plain = alpha()
+    small = alpha(object_scale=0.5)
+    assert 0.2 < (small > 0).sum() / (plain > 0).sum() < 0.3  # half the side: a quarter of the area
+    moved = alpha(offset=(10, -5))
+    np.testing.assert_array_equal(moved[8:120, 18:128], plain[13:125, 8:118])
+    np.testing.assert_array_equal(alpha(flip=True), plain[:, ::-1])
+    np.testing.assert_array_equal(alpha(rotation=90), np.rot90(plain))
+    with pytest.raises(ValueError, match="rotation"):
+        StickerStyle(rotation=45)

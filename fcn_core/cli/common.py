@@ -24,7 +24,7 @@ from fcn_core.mask import AUTO, EmptyMaskError, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
 from fcn_core.photo import PhotoError
 from fcn_core.pipeline import StickerRequest, same_file
-from fcn_core.save import TARGETS, StickerSaveError
+from fcn_core.save import TARGETS, StickerSaveError, target_for_canvas
 from fcn_core.sticker import CANVASES, TELEGRAM_STYLE, StickerStyle
 from fcn_core.weights.errors import WeightsError
 
@@ -192,9 +192,8 @@ def sticker_request(args: argparse.Namespace, fmt: str) -> StickerRequest:
 
 
 def canvas_target(args: argparse.Namespace) -> str:
-    """The save rules for the canvas: the messenger's for a sticker, Telegram's emoji rules for
-    ``emoji``, and no size rule for ``photo`` (it is not a sticker a messenger takes as is)."""
-    return {"emoji": "telegram-emoji", "photo": "image"}.get(args.canvas, args.target)
+    """The save rules for ``--canvas`` and ``--target`` (``save.target_for_canvas``)."""
+    return target_for_canvas(args.canvas, args.target)
 
 
 def load_segmenter(args: argparse.Namespace) -> Segmenter:
