@@ -117,6 +117,11 @@ def test_one_person_edited_by_hand_undone_redone_matted_copied_and_saved(qtbot, 
     window.copy_action.trigger()
     copied = QApplication.clipboard().mimeData().data("image/png")
     np.testing.assert_array_equal(np.asarray(Image.open(io.BytesIO(bytes(copied.data()))).convert("RGBA")), last)
+    QApplication.clipboard().clear()  # offscreen Qt crashes at exit if the clipboard still holds Python's QMimeData
+    dragged = panel.preview.drag_file()  # what dragging the preview out drops
+    assert dragged is not None and dragged.name == "person.sticker.png"
+    with Image.open(dragged) as image:
+        np.testing.assert_array_equal(np.asarray(image), last)
 
     target = tmp_path / "woman.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(target), args[-1]))
