@@ -45,7 +45,7 @@ from fcn_core.classes import ClassSet
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import AUTO
 from fcn_core.pipeline import StickerRequest
-from fcn_core.save import TARGETS
+from fcn_core.save import MESSENGERS, TARGETS
 
 STATUS_TEXT = {"made": "Made", "skipped": "Skipped", "failed": "Failed"}
 
@@ -106,9 +106,9 @@ class BatchDialog(QDialog):
             self.crf_preset.addItem(CRF_PRESET_LABELS.get(name, name), name)
         self.crf_preset.setCurrentIndex(self.crf_preset.findData(document.crf.preset))
         self.format = QComboBox()
-        for target, rules in TARGETS.items():
-            for fmt in rules.formats:
-                self.format.addItem(f"{fmt.upper()} for {rules.title}", f"{fmt}:{target}")
+        for target in MESSENGERS:
+            for fmt in TARGETS[target].formats:
+                self.format.addItem(f"{fmt.upper()} for {TARGETS[target].title}", f"{fmt}:{target}")
         self.format.setCurrentIndex(self.format.findData(f"{document.output_format}:{document.output_target}"))
         self.recursive = QCheckBox("Include sub-folders")
         self.overwrite = QCheckBox("Replace stickers that exist already")

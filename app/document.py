@@ -2,20 +2,28 @@
 
 Widgets never talk to each other; they render this object and edit it (the napari/labelme
 split). It holds values only — the photo, the network's segmentation, the CRF-refined one, the
-selected classes, the sticker style, the CRF settings and the view mode — and no Qt widgets, no
+selected classes (and, for one object, the points that chose it), the person's mask edits, the
+sticker style, the edge method, the CRF settings and the view mode — and no Qt widgets, no
 threads and no heavy work, so it is easy to test and to reason about.
+
+Everything the person can undo is one immutable ``EditState`` (``state()`` / ``restore()``);
+``app.undo_commands`` records its changes on a ``QUndoStack``. Edits are dropped only when the
+photo or the selection's class set changes (the window asks first: ``confirm_drop_edits``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
+from fcn_core.edges import EdgeOptions
+from fcn_core.edits import Edit, MaskEdits
 from fcn_core.mask import MaskCleanup
+from fcn_core.objects import PhotoPoint
 from fcn_core.photo import Photo
 from fcn_core.save import TARGETS
 from fcn_core.segmentation import Segmentation
@@ -50,6 +58,19 @@ class CrfSettings:
             raise ValueError(f"unknown CRF preset {self.preset!r}; presets: {', '.join(CRF_PRESETS)}")
 
 
+@dataclass(frozen=True)
+class EditState:
+    """What one undo step restores: selection (classes and object points), edits and options."""
+
+    selection: frozenset[int] = frozenset()
+    objects: tuple[PhotoPoint, ...] = ()
+    edits: MaskEdits = field(default_factory=MaskEdits)
+    style: StickerStyle = field(default_factory=StickerStyle)
+    cleanup: MaskCleanup = field(default_factory=MaskCleanup)
+    edges: EdgeOptions = field(default_factory=EdgeOptions)
+    crf: CrfSettings = field(default_factory=CrfSettings)
+
+
 CrfKey = tuple[str, tuple[int, ...]]
 """What a refined segmentation was computed for: (preset, sorted selected classes)."""
 
@@ -61,7 +82,8 @@ class Document(QObject):
     segmentationChanged = Signal()
     refinedChanged = Signal()
     selectionChanged = Signal()
-    styleChanged = Signal()  # sticker style or mask clean-up
+    styleChanged = Signal()  # sticker style, mask clean-up or edge method
+    editsChanged = Signal()
     crfChanged = Signal()
     viewModeChanged = Signal()
     outputChanged = Signal()
@@ -73,6 +95,11 @@ class Document(QObject):
         self.refined: Segmentation | None = None
         self.refined_key: CrfKey | None = None
         self.selection: frozenset[int] = frozenset()
+        self.objects: tuple[PhotoPoint, ...] = ()
+        self.edits = MaskEdits()
+        self.edges = EdgeOptions()
+        self.confirm_drop_edits: Callable[[], bool] = lambda: True
+        """Asked before a selection change of classes would drop the person's edits."""
         self.style = StickerStyle()
         self.cleanup = MaskCleanup()
         self.crf = CrfSettings()
@@ -87,7 +114,10 @@ class Document(QObject):
         self.segmentation = None
         self._drop_refined()
         self.selection = frozenset()
+        self.objects = ()
+        self.edits = MaskEdits()
         self.photoChanged.emit()
+        self.editsChanged.emit()
         self.segmentationChanged.emit()
         self.refinedChanged.emit()
         self.selectionChanged.emit()
@@ -99,6 +129,8 @@ class Document(QObject):
         self._drop_refined()
         present = set(segmentation.class_shares())
         self.selection = frozenset(self.selection & present)
+        if not self.selection:
+            self.objects = ()
         self.segmentationChanged.emit()
         self.refinedChanged.emit()
         self.selectionChanged.emit()
@@ -120,19 +152,65 @@ class Document(QObject):
 
     # selection --------------------------------------------------------------------------------
     def select(self, class_ids: Iterable[int]) -> None:
+        """Whole classes (the legend, Shift+click)."""
+        self.select_objects(class_ids, ())
+
+    def select_objects(self, class_ids: Iterable[int], objects: Iterable[PhotoPoint]) -> bool:
+        """The classes, narrowed to the objects under ``objects`` (none: whole classes).
+
+        A change of the class set drops the edits, after ``confirm_drop_edits`` agrees; returns
+        False (and changes nothing) when it does not.
+        """
         selection = frozenset(int(class_id) for class_id in class_ids)
-        if selection != self.selection:
-            self.selection = selection
-            self.selectionChanged.emit()
+        points = tuple(objects)
+        if (selection, points) == (self.selection, self.objects):
+            return True
+        drop_edits = selection != self.selection and len(self.edits) > 0
+        if drop_edits and not self.confirm_drop_edits():
+            return False
+        # All fields first, then the signals: one action must look like one change to listeners.
+        self.selection, self.objects = selection, points
+        if drop_edits:
+            self.edits = MaskEdits()
+            self.editsChanged.emit()
+        self.selectionChanged.emit()
+        return True
 
     def toggle(self, class_id: int) -> None:
-        """Ctrl-click: add the class, or remove it when it is already selected."""
+        """Ctrl-click on a whole class: add the class, or remove it when it is already selected."""
         self.select(self.selection ^ {int(class_id)})
+
+    # edits ------------------------------------------------------------------------------------
+    def add_edit(self, edit: Edit) -> None:
+        self.edits = self.edits.with_edit(edit)
+        self.editsChanged.emit()
+
+    def state(self) -> EditState:
+        return EditState(self.selection, self.objects, self.edits, self.style, self.cleanup, self.edges, self.crf)
+
+    def restore(self, state: EditState) -> None:
+        """Put back an earlier ``state()`` (undo/redo), emitting only what changed (after setting all)."""
+        before = self.state()
+        self.selection, self.objects, self.edits = state.selection, state.objects, state.edits
+        self.style, self.cleanup, self.edges, self.crf = state.style, state.cleanup, state.edges, state.crf
+        if (state.selection, state.objects) != (before.selection, before.objects):
+            self.selectionChanged.emit()
+        if state.edits != before.edits:
+            self.editsChanged.emit()
+        if (state.style, state.cleanup, state.edges) != (before.style, before.cleanup, before.edges):
+            self.styleChanged.emit()
+        if state.crf != before.crf:
+            self.crfChanged.emit()
 
     # options ----------------------------------------------------------------------------------
     def set_style(self, style: StickerStyle) -> None:
         if style != self.style:
             self.style = style
+            self.styleChanged.emit()
+
+    def set_edges(self, edges: EdgeOptions) -> None:
+        if edges != self.edges:
+            self.edges = edges
             self.styleChanged.emit()
 
     def set_cleanup(self, cleanup: MaskCleanup) -> None:

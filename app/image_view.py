@@ -1,8 +1,9 @@
 """The photo with the segmentation as a separate layer: zoom, pan, hover and click.
 
-Two pixmap items in one scene: the photo, and above it the layer (overlay, label map,
+Three pixmap items in one scene: the photo, above it the layer (overlay, label map,
 probability map or CRF difference) at the segmentation's working size, scaled up to cover the
-photo. The layer is its own item so the opacity slider only changes an item property. Scene
+photo, and on top the highlight of the chosen object (outline, the rest dimmed). The layer is its
+own item so the opacity slider only changes an item property. Scene
 coordinates are photo pixels, which is what ``hovered`` and ``clicked`` report.
 """
 
@@ -23,7 +24,7 @@ class ImageView(QGraphicsView):
 
     hovered = Signal(int, int)  # photo x, y
     hoverLeft = Signal()
-    clicked = Signal(int, int, bool)  # photo x, y, additive (Ctrl held)
+    clicked = Signal(int, int, object)  # photo x, y, Qt.KeyboardModifier held
     zoomChanged = Signal(float)  # view scale, 1.0 = 100 %
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,8 +34,11 @@ class ImageView(QGraphicsView):
         self._photo.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
         self._layer = QGraphicsPixmapItem()
         self._layer.setZValue(1)
+        self._highlight = QGraphicsPixmapItem()
+        self._highlight.setZValue(2)
         self.scene().addItem(self._photo)
         self.scene().addItem(self._layer)
+        self.scene().addItem(self._highlight)
         self._fit = True
         self._press: QPoint | None = None
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -55,6 +59,7 @@ class ImageView(QGraphicsView):
         """Show a new photo (fitted to the window); ``None`` shows the empty hint."""
         self._photo.setPixmap(QPixmap.fromImage(image) if image is not None else QPixmap())
         self.set_layer(None)
+        self.set_highlight(None)
         self.scene().setSceneRect(QRectF(self._photo.pixmap().rect()))
         self.fit()
 
@@ -68,6 +73,15 @@ class ImageView(QGraphicsView):
         self._layer.setTransform(QTransform.fromScale(photo.width() / image.width(), photo.height() / image.height()))
         mode = Qt.TransformationMode.SmoothTransformation if smooth else Qt.TransformationMode.FastTransformation
         self._layer.setTransformationMode(mode)
+
+    def set_highlight(self, image: QImage | None) -> None:
+        """The chosen object's outline and dimmed surroundings, stretched over the photo."""
+        if image is None or not self.has_photo():
+            self._highlight.setPixmap(QPixmap())
+            return
+        photo = self._photo.pixmap()
+        self._highlight.setPixmap(QPixmap.fromImage(image))
+        self._highlight.setTransform(QTransform.fromScale(photo.width() / image.width(), photo.height() / image.height()))
 
     def set_layer_opacity(self, opacity: float) -> None:
         self._layer.setOpacity(opacity)
@@ -146,8 +160,7 @@ class ImageView(QGraphicsView):
             return  # that was a pan, not a click
         pixel = self.photo_pixel_at(position)
         if pixel is not None:
-            additive = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-            self.clicked.emit(pixel[0], pixel[1], additive)
+            self.clicked.emit(pixel[0], pixel[1], event.modifiers())
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)

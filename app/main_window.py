@@ -2,9 +2,11 @@
 
 Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the worker decodes and segments
 → the document takes the photo and the segmentation and the largest object is pre-selected →
-clicks (photo or class list) change the selection → ``Refinement`` re-runs the CRF, when on,
-for the selection (results cached per photo) → the sticker builder keeps the preview current →
-Save writes that very sticker. Nothing slow runs on this thread.
+clicks (photo: one object, Shift: its class; or the class list) change the selection → hand edits
+(``app.edit_tools``) add to it → ``Refinement`` re-runs the CRF, when on, for the selection (results
+cached per photo) → the sticker builder keeps the preview current (edges, matting included, off
+this thread) → Save or Copy takes that very sticker. Every change the person makes is a step on
+the undo stack (``app.undo_commands``). Nothing slow runs on this thread.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -36,8 +38,10 @@ from PySide6.QtWidgets import (
 from app import crf_process
 from app.batch_dialog import BatchDialog
 from app.document import Document
+from app.edit_tools import EditTools, Tool
 from app.errors import Explanation, explain, show_explanation
 from app.help_dialogs import ShortcutsDialog, version_and_licence
+from app.highlight import Highlighter
 from app.imaging import shares_of
 from app.layers import selection_names
 from app.legend import LegendWidget
@@ -50,6 +54,7 @@ from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
+from app.undo_commands import UndoRecorder
 from app.view_panel import ViewPanel
 from app.wheel_guard import wheel_only_when_focused
 from app.worker import NoModelError
@@ -111,6 +116,11 @@ class MainWindow(QMainWindow):
         self.legend = LegendWidget()
         self.sticker_panel = StickerPanel(self.document)
         self.model_control = ModelControl(self, self.service, self.settings)
+        self.undo_stack = QUndoStack(self)
+        self.undo_recorder = UndoRecorder(self.document, self.undo_stack, self)
+        self.edit_tools = EditTools(self.document, self.view_panel.view, self)
+        self.highlighter = Highlighter(self.document, self.view_panel.view, self)
+        self.document.confirm_drop_edits = self._confirm_drop_edits
         self.setCentralWidget(self.view_panel)
         self._docks = (
             self._add_dock("Classes", self.legend, "classes_dock"),
@@ -122,7 +132,8 @@ class MainWindow(QMainWindow):
         self._create_menus()
         self._create_toolbar()
         self._create_status_bar()
-        self._restore_settings()  # before _connect, so restoring one option cannot store the others' defaults
+        with self.undo_recorder.baseline():  # restored options are not a step to undo
+            self._restore_settings()  # before _connect, so restoring one option cannot store the others' defaults
         self._connect()
         self.setAcceptDrops(True)
         self._update_title()
@@ -196,6 +207,24 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action(
             "&Reset layout", self.reset_layout, tip="Put the Classes and Sticker panels back where they started"
         )
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.copy_action = self._action("&Copy sticker", self.copy_sticker, keys.Copy, tip="Copy the sticker (PNG with alpha)")
+        self.smaller_brush_action = self._action("Smaller brush", self.edit_tools.shrink, "[")
+        self.larger_brush_action = self._action("Larger brush", self.edit_tools.grow, "]")
+        self.tool_actions: dict[Tool, QAction] = {}
+        group = QActionGroup(self)
+        for tool in Tool:
+            action = self._action(tool.label, lambda tool=tool: self.edit_tools.set_tool(tool), tool.shortcut)
+            action.setCheckable(True)
+            action.setChecked(tool == Tool.SELECT)
+            group.addAction(action)
+            self.tool_actions[tool] = action
+        self.dim_action = self._action("&Dim the rest", lambda: self.highlighter.set_dim(self.dim_action.isChecked()))
+        self.dim_action.setCheckable(True)
+        self.dim_action.setChecked(self.highlighter.dim)
 
     def _create_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -209,11 +238,20 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.batch_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action, self.copy_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        for action in self.tool_actions.values():
+            edit_menu.addAction(action)
+        edit_menu.addAction(self.smaller_brush_action)
+        edit_menu.addAction(self.larger_brush_action)
         view_menu = self.view_menu = self.menuBar().addMenu("&View")
         for action in (self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action):
             view_menu.addAction(action)
+        view_menu.addAction(self.dim_action)
         view_menu.addSeparator()
-        for dock in self._docks:
+        for dock in (*self._docks, self.pack_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addAction(self.reset_layout_action)
         self.menuBar().addMenu(self.model_control.menu)
@@ -240,6 +278,16 @@ class MainWindow(QMainWindow):
         model_button.setToolTip("Choose the model, load or download weights")
         toolbar.addWidget(model_button)
         self.addToolBar(toolbar)
+        tools = QToolBar("Edit tools", self)
+        tools.setObjectName("edit_toolbar")
+        tools.setMovable(False)
+        for action in self.tool_actions.values():
+            tools.addAction(action)
+        tools.addSeparator()
+        tools.addAction(self.undo_action)
+        tools.addAction(self.redo_action)
+        self.addToolBarBreak()
+        self.addToolBar(tools)
 
     def _create_status_bar(self) -> None:
         self.hover_label = QLabel()  # permanent: a status message must not hide the readout under the cursor
@@ -311,11 +359,15 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self._docks[0]], [legend_height], Qt.Orientation.Vertical)
 
     def reset_layout(self) -> None:
-        """Both panels docked on the right, shown, at their first-start sizes."""
+        """Both panels docked on the right, shown, at their first-start sizes; the pack panel docked
+        at the bottom and hidden, as at first start."""
         for dock in self._docks:
             dock.setFloating(False)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             dock.show()
+        self.pack_dock.setFloating(False)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.pack_dock)
+        self.pack_dock.hide()
         self._size_docks()
 
     def _store_document_options(self) -> None:
@@ -353,11 +405,12 @@ class MainWindow(QMainWindow):
     def _on_segmented(self, segmentation: Segmentation) -> None:
         if self.document.photo is None or tuple(segmentation.photo_size) != tuple(self.document.photo.size):
             return  # a re-segmentation of a photo that has been replaced since
-        self.document.set_segmentation(segmentation)
-        try:
-            self.document.select(resolve_classes(segmentation, AUTO))
-        except EmptyMaskError:
-            self.show_message("The network found only background here; click any class to use it.")
+        with self.undo_recorder.baseline():  # the pre-selection is not the person's step
+            self.document.set_segmentation(segmentation)
+            try:
+                self.document.select(resolve_classes(segmentation, AUTO))
+            except EmptyMaskError:
+                self.show_message("The network found only background here; click any class to use it.")
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
@@ -457,6 +510,19 @@ class MainWindow(QMainWindow):
         crf = doc.crf.preset if doc.crf.enabled else None  # the displayed segmentation is already refined
         if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf):
             self.pack_panel.ask_new_pack()
+
+    def copy_sticker(self) -> None:
+        """Ctrl+C: the previewed sticker onto the clipboard, alpha kept."""
+        if self.sticker_panel.preview.copy():
+            self.show_message("Sticker copied")
+
+    def _confirm_drop_edits(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Drop your edits?",
+            "Choosing other classes starts a new mask, and your brush and lasso edits would be dropped.\n\n"
+            "Drop them and change the selection? (Ctrl+Z brings them back.)",
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _on_saved(self, saved: SavedSticker) -> None:
         self.settings.set_last_folder("save", saved.path.parent)  # only a folder that took the file

@@ -607,11 +607,14 @@ class UploadDialog(QDialog):
 
 
 def pack_dock(window: QMainWindow, panel: PackPanel) -> QDockWidget:
-    """The panel in a dock along the bottom of ``window`` (stickers read left to right, like a chat)."""
+    """The panel in a dock along the bottom of ``window`` (stickers read left to right, like a chat).
+    Hidden until a sticker is added to a pack or View ▸ Sticker pack shows it: it takes half the
+    window's height, which a person making one sticker does not need."""
     dock = QDockWidget("Sticker pack", window)
     dock.setObjectName("pack_dock")
     dock.setWidget(panel)
     features = QDockWidget.DockWidgetFeature
     dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
     return dock

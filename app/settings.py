@@ -18,7 +18,7 @@ from fcn_core.colors import color_hex, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
 from fcn_core.mask import MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, model_names
-from fcn_core.save import TARGETS
+from fcn_core.save import MESSENGERS
 from fcn_core.sticker import StickerStyle
 
 MAX_RECENT_FILES = 10
@@ -164,7 +164,7 @@ class AppSettings:
 
     def output_target(self) -> str:
         value = str(self.store.value("sticker/target", "telegram"))
-        return value if value in TARGETS else "telegram"
+        return value if value in MESSENGERS else "telegram"
 
     def set_output_target(self, target: str) -> None:
         self.store.setValue("sticker/target", target)

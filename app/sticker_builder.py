@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from app.document import Document
 from fcn_core.photo import Photo
 from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
-from fcn_core.save import save_sticker
+from fcn_core.save import save_sticker, target_for_canvas
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker
 
@@ -57,7 +57,7 @@ class StickerBuilder(QObject):
         self._saveDone.connect(self._on_save_done)
         for signal in (
             document.photoChanged, document.segmentationChanged, document.refinedChanged,
-            document.selectionChanged, document.styleChanged, document.crfChanged,
+            document.selectionChanged, document.styleChanged, document.crfChanged, document.editsChanged,
         ):
             signal.connect(self.schedule)
 
@@ -68,7 +68,7 @@ class StickerBuilder(QObject):
             return None
         return StickerRequest(
             classes=tuple(sorted(doc.selection)), crf=None, cleanup=doc.cleanup, style=doc.style,
-            fmt=doc.output_format, target=doc.output_target,  # type: ignore[arg-type]
+            objects=doc.objects, edits=doc.edits, edges=doc.edges, fmt=doc.output_format, target=doc.output_target,  # type: ignore[arg-type]
         )
 
     @property
@@ -132,7 +132,8 @@ class StickerBuilder(QObject):
                 return False
             self._queued_save = (Path(path), overwrite)
             return True
-        sticker, fmt, target = self.sticker, self._document.output_format, self._document.output_target
+        doc = self._document
+        sticker, fmt, target = self.sticker, doc.output_format, target_for_canvas(doc.style.canvas, doc.output_target)
         self._pool.start(lambda: self._save(sticker, Path(path), fmt, target, overwrite))
         return True
 

@@ -1,7 +1,8 @@
 """The centre of the window: the image view with its bar (view mode, opacity, zoom) and colour key.
 
-Renders the document's photo and current layer, and turns clicks on the photo into class
-selection (Ctrl adds or removes) and hovering into a status text. Repaints are coalesced with a
+Renders the document's photo and current layer, and turns clicks on the photo into selection
+(a click: the one object under it; Shift: its whole class; Ctrl: add or remove that object) and
+hovering into a status text. Repaints are coalesced with a
 zero-delay timer, because one user action can change several parts of the document at once.
 """
 
@@ -16,7 +17,27 @@ from app.document import Document, ViewMode
 from app.image_view import ImageView
 from app.imaging import display_image, qimage_from_array
 from app.layers import class_at, layer_inputs, render_layer
+from fcn_core.mask import BACKGROUND_INDEX
+from fcn_core.objects import PhotoPoint, object_regions, working_pixel
 from fcn_core.photo import Photo
+from fcn_core.segmentation import Segmentation
+
+
+def toggled_object(
+    seg: Segmentation, selection: frozenset[int], objects: tuple[PhotoPoint, ...], class_id: int, point: PhotoPoint
+) -> tuple[frozenset[int], tuple[PhotoPoint, ...]]:
+    """Ctrl+click with objects chosen: remove the object under ``point`` if it is chosen, else add it."""
+    if class_id in selection:
+        regions = object_regions(seg, sorted(selection), objects)
+        if regions[working_pixel(seg, point)]:
+            remaining = tuple(p for p in objects if not _same_region(seg, selection, p, point))
+            classes = frozenset(int(seg.labels[working_pixel(seg, p)]) for p in remaining)
+            return classes, remaining
+    return selection | {class_id}, (*objects, point)
+
+
+def _same_region(seg: Segmentation, selection: frozenset[int], a: PhotoPoint, b: PhotoPoint) -> bool:
+    return bool(object_regions(seg, sorted(selection), (a,))[working_pixel(seg, b)])
 
 
 class ViewPanel(QWidget):
@@ -141,15 +162,20 @@ class ViewPanel(QWidget):
         self.note.setText(layer.note if layer.key == "none" else "")
         self.key_strip.setCurrentWidget(self.note if layer.key == "none" else self.color_bar)
 
-    def _on_click(self, x: int, y: int, additive: bool) -> None:
-        seg = self._doc.displayed
+    def _on_click(self, x: int, y: int, modifiers: Qt.KeyboardModifier) -> None:
+        seg, doc = self._doc.displayed, self._doc
         if seg is None:
             return
         class_id, _ = class_at(seg, x, y)
-        if additive:
-            self._doc.toggle(class_id)
+        point = PhotoPoint(x + 0.5, y + 0.5)
+        if modifiers & Qt.KeyboardModifier.ShiftModifier or class_id == BACKGROUND_INDEX:
+            doc.select({class_id})
+        elif not modifiers & Qt.KeyboardModifier.ControlModifier:
+            doc.select_objects({class_id}, (point,))
+        elif not doc.objects:
+            doc.toggle(class_id)  # whole classes selected: Ctrl toggles a whole class, as before
         else:
-            self._doc.select({class_id})
+            doc.select_objects(*toggled_object(seg, doc.selection, doc.objects, class_id, point))
 
     def _on_hover(self, x: int, y: int) -> None:
         seg = self._doc.displayed

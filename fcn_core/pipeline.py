@@ -20,20 +20,24 @@ import numpy as np
 
 from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
+from fcn_core.edges import EdgeOptions, refine_edges
+from fcn_core.edits import MaskEdits
 from fcn_core.mask import (
     AUTO,
     ClassRefs,
     EmptyMaskError,
     MaskCleanup,
+    clean_mask,
     empty_mask_error,
     found_classes_text,
     normalize_class_refs,
     resolve_classes,
 )
+from fcn_core.objects import PhotoPoint, restrict_to_objects
 from fcn_core.photo import Photo
 from fcn_core.save import StickerFormat
 from fcn_core.segmentation import Segmentation
-from fcn_core.sticker import Sticker, StickerStyle, make_sticker_from_patch
+from fcn_core.sticker import MaskPatch, Sticker, StickerStyle, make_sticker_from_patch
 from fcn_core.sticker_mask import sticker_mask
 
 logger = logging.getLogger(__name__)
@@ -59,13 +63,19 @@ class StickerRequest:
 
     ``classes`` are names or indices (one, or a sequence), or ``"auto"`` for the largest
     non-background class; they are kept as a tuple (or ``"auto"``), so code that walks them never
-    walks the letters of one name. ``crf`` is a preset name or ``None`` for no refinement.
+    walks the letters of one name. ``objects`` narrows them to the connected objects under these
+    photo points (empty: the whole classes); ``crf`` is a preset name or ``None`` for no refinement
+    of the segmentation; ``edits`` are the person's corrections, replayed after selection and
+    clean-up; ``edges`` how the final mask's edge is refined.
     """
 
     classes: ClassRefs = AUTO
     crf: str | None = None
     crf_mode: Literal["full", "binary"] = "binary"
     cleanup: MaskCleanup = field(default_factory=MaskCleanup)
+    objects: tuple[PhotoPoint, ...] = ()
+    edits: MaskEdits = field(default_factory=MaskEdits)
+    edges: EdgeOptions = field(default_factory=EdgeOptions)
     style: StickerStyle = field(default_factory=StickerStyle)
     fmt: StickerFormat = "png"
     target: str = "telegram"
@@ -75,7 +85,8 @@ class StickerRequest:
 
 
 def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, Segmentation]:
-    """The stages after the network: resolve classes, CRF (optional), mask, clean-up, sticker.
+    """The stages after the network: resolve classes, CRF (optional), objects, mask, clean-up,
+    edits, edge refinement, sticker.
 
     The mask is cut only around the object and only as fine as the canvas needs
     (``fcn_core.sticker_mask``): a class pick on a 12-MP photo must stay within 100 ms.
@@ -91,7 +102,9 @@ def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerR
         raise ValueError(f"segmentation of a {seg.photo_size} photo given with a {photo.size} photo")
     class_names = [seg.classes.names[class_id] for class_id in class_ids]
     try:
-        patch = sticker_mask(seg, class_ids, request.cleanup, request.style)
+        chosen = restrict_to_objects(seg, class_ids, request.objects) if request.objects else seg
+        patch = sticker_mask(seg=chosen, class_ids=class_ids, cleanup=request.cleanup, style=request.style,
+                             edits=request.edits, edge_margin=_edge_margin(request.edges))
     except EmptyMaskError as error:
         if seg is raw:
             raise
@@ -103,9 +116,49 @@ def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerR
             f"after the CRF ({request.crf}, {request.crf_mode}) nothing of {' + '.join(class_names)} is left; "
             f"the network itself found: {found_classes_text(raw)}; {advice}"
         ) from error
-    sticker = make_sticker_from_patch(photo, patch, request.style, class_names=class_names)
-    logger.info("sticker of %s from %s", "+".join(sticker.class_names), photo.path or "an in-memory photo")
+    sticker = _finish(photo, patch, request, class_names)
     return sticker, seg
+
+
+def sticker_from_mask(photo: Photo, mask: np.ndarray, request: StickerRequest, class_names: Sequence[str]) -> Sticker:
+    """The stages after selection for a mask the person brought (``make --mask``): objects (the
+    pieces under ``request.objects``), clean-up, edits, edge refinement, sticker.
+
+    ``request.classes`` and ``request.crf`` do not apply: there are no network probabilities.
+    Raises ``EmptyMaskError`` when nothing is left of the mask.
+    """
+    if mask.shape != photo.size:
+        raise ValueError(f"mask {mask.shape} and photo {photo.size} differ in size")
+    chosen = np.asarray(mask, dtype=bool)
+    if request.objects:
+        chosen = _pieces_under(chosen, request.objects)
+    chosen, decided = request.edits.replay_on_grid(clean_mask(chosen, request.cleanup), (0, 0), 1)
+    if not chosen.any():
+        raise EmptyMaskError(f"the mask of {' + '.join(class_names) or 'the object'} is empty: nothing to cut out")
+    return _finish(photo, MaskPatch(chosen, decided=decided if request.edits else None), request, class_names)
+
+
+def _pieces_under(mask: np.ndarray, points: Sequence[PhotoPoint]) -> np.ndarray:
+    """The connected pieces (8-connected) of ``mask`` under ``points``, as one-object selection
+    takes them from a segmentation."""
+    from scipy import ndimage  # lazily: scipy costs `fcn-sticker CMD --help` 0.3 s
+
+    pieces, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    height, width = mask.shape
+    wanted = {int(pieces[min(height - 1, max(0, int(p.y))), min(width - 1, max(0, int(p.x)))]) for p in points}
+    return np.isin(pieces, sorted(wanted - {0}))
+
+
+def _edge_margin(edges: EdgeOptions) -> float:
+    """Room around the object, as a fraction of its size, that the edge refinement needs."""
+    return 0.0 if edges.method == "none" else 2.0 * edges.band
+
+
+def _finish(photo: Photo, patch: MaskPatch, request: StickerRequest, class_names: Sequence[str]) -> Sticker:
+    refined = refine_edges(photo.pixels, patch, request.edges)
+    sticker = make_sticker_from_patch(photo, refined, request.style, class_names=class_names)
+    logger.info("sticker of %s from %s", "+".join(sticker.class_names), photo.path or "an in-memory photo")
+    return sticker
 
 
 def _network_found_any(seg: Segmentation, class_ids: Sequence[int]) -> bool:

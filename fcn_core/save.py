@@ -69,7 +69,10 @@ class StickerTarget:
     square: bool = False
 
     def size_problem(self, width: int, height: int) -> str | None:
-        """Why ``width×height`` breaks this target's size rule, or ``None`` when it is fine."""
+        """Why ``width×height`` breaks this target's size rule, or ``None`` when it is fine
+        (``side=0``: any size)."""
+        if self.side == 0:
+            return None
         if self.square and (width, height) != (self.side, self.side):
             return f"{self.title} stickers must be exactly {self.side}×{self.side} px, this one is {width}×{height}"
         if not self.square and not (max(width, height) == self.side and min(width, height) <= self.side):
@@ -91,7 +94,22 @@ class StickerTarget:
 TARGETS: dict[str, StickerTarget] = {
     "telegram": StickerTarget("telegram", "Telegram", ("png", "webp"), max_bytes=512 * 1024),
     "whatsapp": StickerTarget("whatsapp", "WhatsApp", ("webp",), max_bytes=100 * 1024, square=True),
+    # Telegram custom emoji: 100×100; the byte limit is the sticker one (the same upload path).
+    "telegram-emoji": StickerTarget("telegram-emoji", "Telegram custom emoji", ("png", "webp"), max_bytes=512 * 1024,
+                                    side=100, square=True),
+    # The photo canvas (cut-out at the photo's own size, for compositing): any size, no byte limit.
+    "image": StickerTarget("image", "Cut-out image", ("png", "webp"), max_bytes=2**62, side=0),
 }
+
+
+MESSENGERS: tuple[str, ...] = ("telegram", "whatsapp")
+"""The targets a person chooses (the others follow from the canvas: ``target_for_canvas``)."""
+
+
+def target_for_canvas(canvas: str, messenger: str) -> str:
+    """The save rules for a canvas: the messenger's for a sticker, Telegram's custom-emoji rules for
+    ``emoji``, and no size rule for ``photo`` (a cut-out at the photo's size is no sticker as is)."""
+    return {"emoji": "telegram-emoji", "photo": "image"}.get(canvas, messenger)
 
 
 @dataclass(frozen=True)

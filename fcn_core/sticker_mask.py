@@ -15,6 +15,11 @@ photo (and its clean-up) is mostly wasted work: it cost 160–300 ms per class p
    ``min_component_fraction`` compares pieces inside the window and ``fill_holes`` fills holes at
    the patch's step.
 
+The person's ``MaskEdits`` are replayed on the patch after the clean-up (the window first grows to
+hold what they add), and the window keeps ``edge_margin`` of the object's size around it so an
+edge refinement has the sure background it needs (``fcn_core.edges``). The ``photo`` canvas
+always gets step 1: its alpha is the mask's at photo size.
+
 With step 1 the sticker is the one ``make_sticker`` cuts from ``clean_mask(select_mask(...))``; with
 a coarser step it differs only along the anti-aliased edge (tests/test_sticker_mask.py measures
 how much).
@@ -27,36 +32,45 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from fcn_core.edits import NO_EDITS, MaskEdits
 from fcn_core.mask import MaskCleanup, MaskWindow, Selection, clean_mask
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import MaskPatch, StickerStyle, filter_reach, reduction_step
 
 
 def sticker_mask(
-    seg: Segmentation, class_ids: Sequence[int], cleanup: MaskCleanup, style: StickerStyle
+    seg: Segmentation,
+    class_ids: Sequence[int],
+    cleanup: MaskCleanup,
+    style: StickerStyle,
+    edits: MaskEdits = NO_EDITS,
+    edge_margin: float = 0.0,
 ) -> MaskPatch:
-    """The cleaned mask of ``class_ids`` around the object, at the step ``style``'s canvas needs.
+    """The cleaned, edited mask of ``class_ids`` around the object, at the step ``style``'s canvas needs.
 
-    Raises ``mask.EmptyMaskError`` (naming the classes and what was found) when the classes win
-    no pixel: the window holds every cell where they could.
+    Raises ``mask.EmptyMaskError`` (naming the classes and what was found) when nothing is left:
+    the window holds every cell where the classes could win and everything the edits add.
     """
     selection = Selection(seg, class_ids)
-    top, bottom, left, right = _object_box(selection, cleanup)
-    scale = style.object_side / max(bottom - top, right - left, 1)
-    step = reduction_step(scale)
-    reach = filter_reach(scale * step)
     photo_height, photo_width = seg.photo_size
+    top, bottom, left, right = _object_box(selection, cleanup)
+    if (added := edits.added_box()) is not None:
+        top, bottom = max(0, min(top, added[0])), min(photo_height, max(bottom, added[1]))
+        left, right = max(0, min(left, added[2])), min(photo_width, max(right, added[3]))
+    side = max(bottom - top, right - left, 1)
+    step = 1 if style.canvas == "photo" else reduction_step(style.fitted_side / side)
+    reach = filter_reach(style.fitted_side / side * step) + math.ceil(edge_margin * side / step)
     window_top = max(0, top // step - reach)
     window_left = max(0, left // step - reach)
     window_bottom = min(-(-photo_height // step), -(-bottom // step) + reach)
     window_right = min(-(-photo_width // step), -(-right // step) + reach)
     window = MaskWindow(window_top, window_left, window_bottom - window_top, window_right - window_left, step)
-    mask = selection.window(window)
+    mask, decided = edits.replay_on_grid(clean_mask(selection.window(window), cleanup), window.origin, step)
     if not mask.any():
         raise selection.empty_error()
-    mask = clean_mask(mask, cleanup)
-    box = _exact_box(selection, mask, window) if step > 1 else None
-    return MaskPatch(mask, window.origin, step, box)
+    if not edits:
+        return MaskPatch(mask, window.origin, step, _exact_box(selection, mask, window) if step > 1 else None)
+    return MaskPatch(mask, window.origin, step, decided=decided)
 
 
 def _exact_box(selection: Selection, mask: np.ndarray, window: MaskWindow) -> tuple[int, int, int, int]:

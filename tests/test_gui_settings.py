@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QSize
 
 from app.settings import MAX_RECENT_FILES, AppSettings
 from fcn_core.sticker import StickerStyle
@@ -70,8 +70,11 @@ def test_a_new_window_restores_what_the_last_one_used(qtbot, tmp_path):
     panel.crf_preset.setCurrentIndex(panel.crf_preset.findData("original"))
     panel.target.setCurrentIndex(panel.target.findData("whatsapp"))
     window.view_panel.opacity.setValue(70)
-    window.resize(770, 560)  # smaller than the default, which fills 90 % of the screen
-    qtbot.waitUntil(lambda: window.size().width() == 770)
+    smallest = window.minimumSizeHint().expandedTo(window.minimumSize())
+    screen = window.screen().availableGeometry()
+    size = QSize(min(smallest.width() + 30, screen.width() - 10), smallest.height() + 40)  # not the default size
+    window.resize(size)
+    qtbot.waitUntil(lambda: window.size().width() == size.width())
     closed_size = window.size()
     window.close()
 

@@ -104,7 +104,7 @@ def test_clean_up_options_are_remembered_like_the_others(qtbot, tmp_path):
 
 # The preview while the CRF re-runs (#12 item 10) ---------------------------------------------
 def preview_centre(panel) -> tuple[int, int, int]:
-    image = panel.preview.pixmap().toImage()
+    image = panel.preview.rendered()
     colour = image.pixelColor(image.width() // 2, image.height() // 2)
     return colour.red(), colour.green(), colour.blue()
 

@@ -109,16 +109,26 @@ def test_default_sticker_is_512_with_a_5_px_contour(photo, blob) -> None:
     assert not sticker.rgba.flags.writeable
 
 
-def test_stroke_is_an_opaque_ring_outside_the_mask(photo, blob) -> None:
+def test_stroke_is_an_anti_aliased_ring_of_equal_width_laid_under_the_object(photo, blob) -> None:
     stroked = make_sticker(photo, blob, StickerStyle(canvas_size=128, margin=8, stroke_width=3, stroke_color=(255, 0, 255)))
     # Same object size and place without the stroke: the margin takes the stroke's room.
     plain = make_sticker(photo, blob, StickerStyle(canvas_size=128, margin=11))
-    binary = plain.rgba[..., 3] >= 128
-    ring = ~binary & (ndimage.distance_transform_edt(~binary) <= 3)
-    assert not np.any(ring & binary)
-    np.testing.assert_array_equal(stroked.rgba[binary], plain.rgba[binary])
-    assert np.all(stroked.rgba[ring] == (255, 0, 255, 255))
-    assert np.all(stroked.rgba[~binary & ~ring] == 0)
+    opaque = plain.rgba[..., 3] == 255
+    np.testing.assert_array_equal(stroked.rgba[opaque], plain.rgba[opaque])
+    distance = ndimage.distance_transform_edt(plain.rgba[..., 3] < 128)
+    inner_ring = (plain.rgba[..., 3] == 0) & (distance <= 2)
+    assert inner_ring.sum() > 50
+    assert np.all(stroked.rgba[inner_ring] == (255, 0, 255, 255))
+    assert np.all(stroked.rgba[distance > 4.5] == 0)
+    # Anti-aliased: the outer edge has partial alpha, and every direction reaches equally far.
+    edge = (distance > 2.5) & (distance <= 4)
+    assert np.any((stroked.rgba[edge, 3] > 0) & (stroked.rgba[edge, 3] < 255))
+    reach = stroked.rgba[..., 3] >= 128
+    rows, cols = np.nonzero(reach)
+    object_rows, object_cols = np.nonzero(plain.rgba[..., 3] >= 128)
+    widths = [object_rows.min() - rows.min(), rows.max() - object_rows.max(),
+              object_cols.min() - cols.min(), cols.max() - object_cols.max()]
+    assert max(widths) - min(widths) <= 1 and 2 <= min(widths) <= 4
 
 
 def test_shadow_is_soft_black_below_right_and_off_by_default(photo, blob) -> None:

@@ -9,6 +9,7 @@ imports torch at module level: building a parser (``--help``) must stay cheap.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,14 +17,16 @@ from fcn_core.cli.errors import OutputRefused, UsageError
 from fcn_core.cli.parsers import OptionalConstant
 from fcn_core.colors import color_rgb_text, parse_color
 from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
+from fcn_core.edges import EDGE_METHODS, EdgeOptions
 from fcn_core.mask import AUTO, MaskCleanup
 from fcn_core.models.registry import DEFAULT_MODEL, get_model_spec, model_names
 from fcn_core.pipeline import StickerRequest, same_file
-from fcn_core.save import STICKER_FORMATS, TARGETS
-from fcn_core.sticker import StickerStyle
+from fcn_core.save import MESSENGERS, STICKER_FORMATS, TARGETS, target_for_canvas
+from fcn_core.sticker import CANVASES, TELEGRAM_STYLE, StickerStyle
 
 if TYPE_CHECKING:
     from fcn_core.segmenter import Segmenter
+
 
 
 # --- option groups -------------------------------------------------------------------------
@@ -77,12 +80,26 @@ def add_sticker_options(parser: argparse.ArgumentParser, *, file_options: bool =
     style.add_argument("--stroke-color", type=color_argument, default=defaults.stroke_color, metavar="C",
                        help=f"stroke colour (default {color_rgb_text(defaults.stroke_color)})")
     style.add_argument("--shadow", action="store_true", help="add a soft drop shadow")
+    style.add_argument("--telegram-style", action="store_true",
+                       help=f"white {TELEGRAM_STYLE.stroke_width} px stroke + soft shadow, no contour "
+                            "(overrides the options above)")
+    style.add_argument("--canvas", choices=CANVASES, default="sticker",
+                       help="sticker: the object fitted on a 512 px square (default); emoji: Telegram's 100×100 custom "
+                            "emoji; photo: the photo's own size and position, no crop (for compositing, checking edges)")
+    edges = parser.add_argument_group("edges")
+    edge_defaults = EdgeOptions()
+    edges.add_argument("--edges", choices=EDGE_METHODS, default=edge_defaults.method,
+                       help=f"refine the cut-out's edge: none (hard mask), crf (dense CRF with the mask as soft evidence), "
+                            f"matting (soft alpha + the object's own colour in the edge) (default {edge_defaults.method})")
+    edges.add_argument("--edge-band", type=_band, default=edge_defaults.band, metavar="FRACTION",
+                       help=f"half-width of the band refined around the edge, as a fraction of the object's longer side "
+                            f"(default {edge_defaults.band})")
     if not file_options:
         return
     output = parser.add_argument_group("file format")
     output.add_argument("--format", choices=STICKER_FORMATS,
                         help="png or webp (default: from -o's suffix, else what --target prefers)")
-    output.add_argument("--target", choices=sorted(TARGETS), default="telegram",
+    output.add_argument("--target", choices=MESSENGERS, default="telegram",
                         help="messenger whose sticker rules the file must meet (default telegram)")
     output.add_argument("--overwrite", action="store_true", help="replace stickers that already exist")
 
@@ -92,7 +109,7 @@ def add_sticker_options(parser: argparse.ArgumentParser, *, file_options: bool =
 
 def sticker_format(args: argparse.Namespace, output: Path | None = None) -> str:
     """The file format from --format, the output's suffix, or the target's preferred format."""
-    target = TARGETS[args.target]
+    target = TARGETS[canvas_target(args)]
     suffix = output.suffix.lower().lstrip(".") if output is not None and output.suffix else None
     if suffix is not None and suffix not in STICKER_FORMATS:
         raise UsageError(f"a sticker file ends in .png or .webp, not .{suffix} ({output})")
@@ -118,22 +135,32 @@ def chosen_class_names(args: argparse.Namespace) -> list[str] | None:
 def sticker_request(args: argparse.Namespace, fmt: str) -> StickerRequest:
     """The StickerRequest the sticker options describe (class names checked first)."""
     chosen_class_names(args)
-    style = StickerStyle(
-        contour_width=args.contour,
-        contour_color=args.contour_color,
-        stroke_width=args.stroke,
-        stroke_color=args.stroke_color,
-        shadow=args.shadow,
-    )
+    if args.telegram_style:
+        style = replace(TELEGRAM_STYLE, canvas=args.canvas)
+    else:
+        style = StickerStyle(
+            contour_width=args.contour,
+            contour_color=args.contour_color,
+            stroke_width=args.stroke,
+            stroke_color=args.stroke_color,
+            shadow=args.shadow,
+            canvas=args.canvas,
+        )
     return StickerRequest(
         classes=tuple(args.classes) if args.classes else AUTO,
         crf=args.crf,
         crf_mode=args.crf_mode,
         cleanup=MaskCleanup(min_component_fraction=args.min_component, fill_holes=args.fill_holes),
         style=style,
+        edges=EdgeOptions(method=args.edges, band=args.edge_band),
         fmt=fmt,  # type: ignore[arg-type]
-        target=args.target,
+        target=canvas_target(args),
     )
+
+
+def canvas_target(args: argparse.Namespace) -> str:
+    """The save rules for ``--canvas`` and ``--target`` (``save.target_for_canvas``)."""
+    return target_for_canvas(args.canvas, args.target)
 
 
 def load_segmenter(args: argparse.Namespace) -> Segmenter:
@@ -174,6 +201,13 @@ def _non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _band(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 0.5:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 0.5, got {text}")
     return value
 
 

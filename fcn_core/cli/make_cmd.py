@@ -6,10 +6,14 @@ import argparse
 import os
 from pathlib import Path
 
+from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import common, errors
-from fcn_core.photo import load_photo
-from fcn_core.pipeline import photo_to_sticker, sticker_file_name
+from fcn_core.mask import AUTO
+from fcn_core.mask_file import MaskFileError, load_mask
+from fcn_core.photo import Photo, load_photo
+from fcn_core.pipeline import StickerRequest, photo_to_sticker, sticker_file_name, sticker_from_mask
 from fcn_core.save import save_sticker
+from fcn_core.sticker import Sticker
 
 EPILOG = """examples:
   fcn-sticker make cat.jpg
@@ -22,6 +26,12 @@ EPILOG = """examples:
       class 15 (person) with a white outward stroke and a shadow, as WEBP
   fcn-sticker make me.jpg --target whatsapp
       a WhatsApp sticker (512×512 WEBP, at most 100 KB)
+  fcn-sticker make cat.jpg --edges matting --telegram-style
+      soft, matted edges in the cat's own colours, white stroke and shadow like Telegram's stickers
+  fcn-sticker make 2007_000392.jpg --mask 2007_000392.png -c person --canvas photo --contour 0 -o cut.png
+      no network: the person from a VOC label mask, at the photo's own size (alpha = the mask)
+  fcn-sticker make me.jpg --mask me-mask.png --edges matting --canvas emoji
+      a black/white (or alpha) mask you drew yourself, matted, as a 100×100 Telegram custom emoji
 
 Classes are names or indices of the model's class set: see `fcn-sticker classes`.
 Without -o the sticker is written next to the photo as <photo>.<class>.sticker.png;
@@ -39,6 +49,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("photo", type=Path, metavar="PHOTO", help="the photo (JPEG, PNG, WEBP, …)")
     parser.add_argument("-o", "--output", metavar="OUT",
                         help="sticker file (.png/.webp), or a folder (existing, or ending in /) to write it into")
+    parser.add_argument("--mask", type=Path, metavar="MASK.png",
+                        help="use this mask instead of the network: a VOC label PNG (palette or index; -c picks "
+                             "classes) or a black/white or alpha PNG (non-zero = object), the photo's size")
     common.add_sticker_options(parser)
     common.add_crf_options(parser, with_mode=True)
     common.add_model_options(parser)
@@ -57,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         early = (output_arg or args.photo.parent) / sticker_file_name(args.photo.stem, names, request.fmt)
         common.check_output(early, args.photo, overwrite=args.overwrite)
     photo = load_photo(args.photo)
-    segmenter = common.load_segmenter(args)
-    sticker, seg = photo_to_sticker(segmenter, photo, request)
+    sticker, refined_by = _cut(args, photo, request)
     if into_folder:  # the name says which class was cut out, known only now (--auto)
         folder = output_arg or args.photo.parent
         output = folder / sticker_file_name(args.photo.stem, sticker.class_names, request.fmt)
@@ -67,6 +79,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         output = output_arg
     saved = save_sticker(sticker, output, fmt=request.fmt, target=request.target, overwrite=args.overwrite)
-    refined = f", {seg.refined_by}" if seg.refined_by else ""
+    refined = f", {refined_by}" if refined_by else ""
     print(f"{saved.path}  ({', '.join(sticker.class_names)}{refined}, {saved.num_bytes / 1024:.0f} KB)")
     return 0
+
+
+def _cut(args: argparse.Namespace, photo: Photo, request: StickerRequest) -> tuple[Sticker, str]:
+    """The sticker, and what refined it: from the user's mask (no network, no torch) or the network."""
+    edges = "" if request.edges.method == "none" else f"edges:{request.edges.method}"
+    if args.mask is None:
+        sticker, seg = photo_to_sticker(common.load_segmenter(args), photo, request)
+        return sticker, "+".join(part for part in (seg.refined_by, edges) if part)
+    if args.crf:
+        raise errors.UsageError("--crf refines the network's probabilities; with --mask use --edges crf")
+    try:
+        loaded = load_mask(args.mask, photo.size, VOC_CLASSES, request.classes if request.classes != AUTO else AUTO)
+    except MaskFileError as error:
+        raise errors.UsageError(str(error)) from error
+    return sticker_from_mask(photo, loaded.mask, request, loaded.class_names or (args.mask.stem,)), edges
