@@ -1,10 +1,13 @@
-"""The main window: wires the document, the worker and the widgets, and owns menus and dialogs.
+"""The main window: wires the document, the compute client and the widgets, and owns menus and dialogs.
 
-Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the worker decodes and segments
+Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the photo is decoded on a
+thread here and segmented in the compute process (``app.compute``)
 → the document takes the photo and the segmentation and the largest object is pre-selected →
 clicks (photo or class list) change the selection → ``Refinement`` re-runs the CRF, when on,
 for the selection (results cached per photo) → the sticker builder keeps the preview current →
-Save writes that very sticker. Nothing slow runs on this thread.
+Save writes that very sticker. Nothing slow runs on this thread, and this process never imports
+torch: the model lives in the compute process, which is restarted (and the photo re-segmented,
+the person's choices kept) if it dies or hangs.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import crf_process
 from app.batch_dialog import BatchDialog
+from app.compute.client import ComputeClient, Deadlines
 from app.document import Document
 from app.errors import Explanation, explain, show_explanation
 from app.imaging import shares_of
@@ -42,12 +45,11 @@ from app.model_control import ModelControl
 from app.recent_menu import RecentFilesMenu
 from app.refinement import Refinement
 from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
-from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.view_panel import ViewPanel
-from app.worker import NoModelError
+from fcn_core.compute.protocol import ModelInfo, NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
@@ -65,9 +67,9 @@ STATUS_SECONDS = 6
 
 
 class MainWindow(QMainWindow):
-    """The desktop window. ``segmenter_factory`` and ``settings`` are injectable (tests, scripts);
-    the factory must be picklable, because batch export builds its own segmenter with it in a
-    child process (``app.batch_process``)."""
+    """The desktop window. ``segmenter_factory``, ``settings`` and ``deadlines`` are injectable
+    (tests, scripts); the factory must be picklable: the compute process builds the segmenter
+    with it."""
 
     segmentationShown = Signal()  # the document holds a new segmentation (and its pre-selection)
     stickerSaved = Signal(object)  # SavedSticker
@@ -77,11 +79,12 @@ class MainWindow(QMainWindow):
         segmenter_factory: SegmenterFactory = default_segmenter_factory,
         settings: AppSettings | None = None,
         parent: QWidget | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings or AppSettings()
         self.document = Document(self)
-        self.service = WorkerService(segmenter_factory, self)
+        self.service = ComputeClient(segmenter_factory, deadlines, self)
         self.builder = StickerBuilder(self.document, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
@@ -105,7 +108,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self.model_control.start()
-        crf_process.warm_up()
 
     # construction -----------------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, name: str, *, scroll: bool = False) -> QDockWidget:
@@ -229,6 +231,7 @@ class MainWindow(QMainWindow):
         service.openFailed.connect(self._on_open_failed)
         self.refinement.failed.connect(self._on_refine_failed)
         service.busyChanged.connect(self._on_busy)
+        service.restarted.connect(self._on_compute_restarted)
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
         doc.segmentationChanged.connect(self._refresh_legend)
@@ -295,11 +298,13 @@ class MainWindow(QMainWindow):
     def _on_segmented(self, segmentation: Segmentation) -> None:
         if self.document.photo is None or tuple(segmentation.photo_size) != tuple(self.document.photo.size):
             return  # a re-segmentation of a photo that has been replaced since
-        self.document.set_segmentation(segmentation)
-        try:
-            self.document.select(resolve_classes(segmentation, AUTO))
-        except EmptyMaskError:
-            self.show_message("The network found only background here; click any class to use it.")
+        again = self.document.segmentation is not None  # a new model, or the compute process restarted
+        self.document.set_segmentation(segmentation)  # keeps the selected classes that are still there
+        if not (again and self.document.selection):
+            try:
+                self.document.select(resolve_classes(segmentation, AUTO))
+            except EmptyMaskError:
+                self.show_message("The network found only background here; click any class to use it.")
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
@@ -310,11 +315,14 @@ class MainWindow(QMainWindow):
             return
         show_explanation(self, explain(exc, "open the photo"))
 
-    def _on_model_ready(self, segmenter: object) -> None:
+    def _on_model_ready(self, model: ModelInfo) -> None:
         self.model_label.setText(f"Model: {self.model_control.active_name}")
         self._update_actions()
-        if self.document.photo is not None:
-            self.service.open(self.document.photo)  # the new model re-segments the open photo
+        if self.document.photo is not None and self.service.recovery != "reload":
+            self.service.open(self.document.photo)  # the new model (or the restarted process) re-segments it
+
+    def _on_compute_restarted(self, text: str) -> None:
+        self.statusBar().showMessage(text, 3 * STATUS_SECONDS * 1000)
 
     def _on_refine_failed(self, exc: Exception) -> None:
         explanation = explain(exc, "refine the edges")
@@ -333,7 +341,9 @@ class MainWindow(QMainWindow):
             self.sticker_panel.show_sticker(sticker, selection_names(doc))
         elif doc.photo is None:
             self.sticker_panel.show_sticker(None, "Open a photo, then click an object")
-        elif doc.segmentation is None and self.service.segmenter is None:
+        elif doc.segmentation is None and self.service.is_running("model"):
+            self.sticker_panel.show_sticker(None, "Loading the model…")
+        elif doc.segmentation is None and self.service.model is None:
             self.sticker_panel.show_sticker(None, "No model loaded yet (Model menu)")
         elif doc.segmentation is None:
             self.sticker_panel.show_sticker(None, "Finding the objects…")
@@ -388,15 +398,15 @@ class MainWindow(QMainWindow):
 
     # batch ------------------------------------------------------------------------------------
     def open_batch_dialog(self) -> BatchDialog | None:
-        segmenter = self.service.segmenter
-        if segmenter is None:
+        model = self.service.model
+        if model is None:
             text = "Batch export needs a model.\n\nUse Model ▸ Load weights… or Model ▸ Download weights… first."
             show_explanation(self, Explanation("No model loaded", text, "warning"))
             return None
         if self.batch_dialog is not None:
             self.batch_dialog.deleteLater()
-        self.batch_dialog = BatchDialog(self.service, self.settings, self.document, segmenter.classes, self)
-        self.batch_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.batch_dialog = BatchDialog(self.service, self.settings, self.document, model.classes, self)
+        self.batch_dialog.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable
         self.batch_dialog.show()
         return self.batch_dialog
 
