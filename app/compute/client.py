@@ -267,7 +267,8 @@ class ComputeClient(QObject):
         if message.status == "progress":
             self._on_progress(kind, message.payload)
         elif message.status == "done":
-            self._restarts_in_a_row = 0
+            if kind != "model":  # reloading the model proves nothing about the work that failed
+                self._restarts_in_a_row = 0
             self._finish(kind)
             self._on_done(kind, running, message.payload)
         elif message.status == "failed":
