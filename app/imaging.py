@@ -10,7 +10,6 @@ import sys
 from functools import cache, lru_cache
 
 import numpy as np
-from matplotlib import colormaps
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
@@ -80,7 +79,10 @@ def selection_mask(seg: Segmentation, class_ids: frozenset[int]) -> np.ndarray:
 
 @cache
 def probability_lut() -> np.ndarray:
-    """256×3 uint8 colour scale (matplotlib's perceptually uniform 'viridis')."""
+    """256×3 uint8 colour scale (matplotlib's perceptually uniform 'viridis'); matplotlib is
+    imported here, on first use, because importing it would delay the window's first paint."""
+    from matplotlib import colormaps
+
     return (colormaps["viridis"](np.linspace(0.0, 1.0, 256))[:, :3] * 255.0).round().astype(np.uint8)
 
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage
 
 from fcn_core.segmentation import Segmentation
 
@@ -306,6 +305,7 @@ _EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 def clean_mask(mask: np.ndarray, cleanup: MaskCleanup) -> np.ndarray:
     """Apply ``cleanup`` to a boolean mask; returns a new array (the input is left alone)."""
+    from scipy import ndimage  # on first use: importing scipy costs the window's start-up ~0.3 s
     result = np.asarray(mask, dtype=bool).copy()
     if cleanup.min_component_fraction > 0.0 and result.any():
         labels, count = ndimage.label(result, structure=_EIGHT_CONNECTED)
@@ -323,6 +323,7 @@ def _fill_holes(mask: np.ndarray) -> np.ndarray:
     """``scipy.ndimage.binary_fill_holes`` by one labelling: background pieces (4-connected, as
     there) that do not touch the border are holes. About 3× faster on a 12-MP mask than the
     iterated dilation scipy uses, which matters when the GUI re-cuts a sticker per click."""
+    from scipy import ndimage  # on first use: importing scipy costs the window's start-up ~0.3 s
     background, count = ndimage.label(~mask)
     touches_border = np.zeros(count + 1, dtype=bool)
     touches_border[np.concatenate([background[0], background[-1], background[:, 0], background[:, -1]])] = True

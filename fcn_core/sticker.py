@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from fcn_core.mask import EmptyMaskError
 from fcn_core.photo import Photo
@@ -157,6 +156,7 @@ def make_sticker_from_patch(
     The patch must hold the object and, around it, the filter's reach (``filter_reach``) or the
     photo's edge, else the anti-aliased edge is cut short.
     """
+    from scipy import ndimage  # on first use: importing scipy costs the window's start-up ~0.3 s
     rgb, alpha = _fit(photo.pixels, patch, style, tuple(class_names))
     binary = alpha >= BINARY_ALPHA
     if style.contour_width > 0:
@@ -243,6 +243,7 @@ def _resized_crop(
 
 def _with_shadow(rgb: np.ndarray, alpha: np.ndarray, style: StickerStyle) -> tuple[np.ndarray, np.ndarray]:
     """Composite the sticker over its own offset, blurred alpha in black ("over" operator)."""
+    from scipy import ndimage  # on first use: importing scipy costs the window's start-up ~0.3 s
     coverage = alpha.astype(np.float32) / OPAQUE
     dx, dy = style.shadow_offset
     shifted = ndimage.shift(coverage, (dy, dx), order=0, mode="constant", cval=0.0)

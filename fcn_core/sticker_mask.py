@@ -26,7 +26,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import ndimage
 
 from fcn_core.mask import MaskCleanup, MaskWindow, Selection, clean_mask
 from fcn_core.segmentation import Segmentation
@@ -68,6 +67,7 @@ def _exact_box(selection: Selection, mask: np.ndarray, window: MaskWindow) -> tu
     occupied block or the one before (after); the strips keep only pixels in or next to a kept
     block, so pieces the clean-up dropped do not widen the box.
     """
+    from scipy import ndimage  # on first use: importing scipy costs the window's start-up ~0.3 s
     step = window.step
     kept = ndimage.binary_dilation(mask, structure=np.ones((3, 3), dtype=bool))
     rows = np.flatnonzero(kept.any(axis=1))
