@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 
-from app.compute.client import Deadlines
+from app.compute.client import MAX_STARTS_IN_A_ROW, Deadlines
 from tests.gui_helpers import (
     PERSON,
     DialogRecorder,
@@ -225,3 +225,18 @@ def test_the_compute_process_ends_when_the_window_process_dies(tmp_path, how):
     while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not pid_alive(pid)
+
+
+def test_a_process_that_keeps_dying_is_not_restarted_forever(qtbot, tmp_path, monkeypatch):
+    critical = DialogRecorder()
+    monkeypatch.setattr(QMessageBox, "warning", critical)
+    monkeypatch.setattr(QMessageBox, "critical", critical)
+    window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+    for _ in range(MAX_STARTS_IN_A_ROW):
+        pid = kill(window)
+        qtbot.waitUntil(lambda pid=pid: window.service.pid != pid or bool(window.service._broken), timeout=10_000)
+    assert "not started again" in window.statusBar().currentMessage()
+    assert not pid_alive(window.service.pid)
+    window.open_photo(write_photo(tmp_path / "a.png"))
+    qtbot.waitUntil(lambda: bool(critical.calls), timeout=5_000)
+    assert critical.calls[-1][0] == "The compute process stopped"

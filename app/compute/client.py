@@ -7,7 +7,7 @@ here, on a thread of the window process (the window shows the photo at once and 
 pixels anyway), then sent to the process to be segmented.
 
 Supervision: the process sends a heartbeat; each request has a deadline (seconds without a reply
-or progress, ``Deadlines``). When the process dies, stops beating, or a request passes its
+or progress once the process has started it, ``Deadlines``). When the process dies, stops beating, or a request passes its
 deadline, the process is killed and started again, the model reloaded and — through
 ``modelLoaded``, as for any new model — the window re-segments its photo; ``restarted`` says in
 plain words what happened. The person's selection, edits and style live in the document and are
@@ -56,6 +56,9 @@ SUPERVISE_MS = 200
 MAX_RESTARTS_IN_A_ROW = 2
 """After this many restarts without one request answered in between, the interrupted work is
 not redone (a photo that crashes the process every time must not loop forever)."""
+MAX_STARTS_IN_A_ROW = 5
+"""A process that dies this often in a row without finishing anything (e.g. it cannot even
+start) is not started again; requests then fail with the reason."""
 
 
 class ComputeProcessError(RuntimeError):
@@ -83,6 +86,8 @@ class _Running:
     text: str
     payload: object
     sent: bool = False
+    started: bool = False
+    """The process has begun it (its deadline runs from then)."""
     last_heard: float = field(default_factory=time.monotonic)
 
 
@@ -122,6 +127,8 @@ class ComputeClient(QObject):
         self._generation = 0
         self._restarts_in_a_row = 0
         self._closing = False
+        self._broken = ""
+        """Why the process is no longer restarted (empty while it is)."""
         self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="photo-decoder")
         self._received.connect(self._on_message)
         self._closed.connect(self._on_closed)
@@ -241,6 +248,11 @@ class ComputeClient(QObject):
 
     def _dispatch(self, running: _Running, message: Payload) -> None:
         running.sent, running.last_heard = True, time.monotonic()
+        if self._broken:
+            kind = self._kind_of(running.id)
+            if kind is not None:
+                self._fail(kind, running, ComputeProcessError(self._broken))
+            return
         self._channel.send(Request(running.id, message))
 
     def _finish(self, kind: ClientKind) -> _Running | None:
@@ -264,7 +276,9 @@ class ComputeClient(QObject):
             return
         running = self._running[kind]
         running.last_heard = time.monotonic()
-        if message.status == "progress":
+        if message.status == "started":
+            running.started = True
+        elif message.status == "progress":
             self._on_progress(kind, message.payload)
         elif message.status == "done":
             if kind != "model":  # reloading the model proves nothing about the work that failed
@@ -319,7 +333,7 @@ class ComputeClient(QObject):
             return
         for kind, running in self._running.items():
             deadline = getattr(self.deadlines, kind)
-            if running.sent and now - running.last_heard > deadline:
+            if running.started and now - running.last_heard > deadline:
                 what = running.text.rstrip("…").lower() or kind
                 self._restart(f"was still {what} after {deadline:.0f} s")
                 return
@@ -339,8 +353,17 @@ class ComputeClient(QObject):
         interrupted = {kind: running for kind, running in self._running.items() if running.sent}
         for kind in interrupted:
             self._running.pop(kind)
-        self._channel = self._start_process()
         self.busyChanged.emit(self.busy_text())
+        if self._restarts_in_a_row >= MAX_STARTS_IN_A_ROW:
+            self._broken = (f"The compute process {reason}, {self._restarts_in_a_row} times in a row, so it is not "
+                            "started again. Start the app from a terminal to see why, and restart it.")
+            self._supervisor.stop()
+            self.model = None
+            self.restarted.emit(self._broken)
+            for kind, running in interrupted.items():
+                self._fail(kind, running, ComputeProcessError(self._broken))
+            return
+        self._channel = self._start_process()
         text = f"The compute process {reason}, so it was restarted."
         if "batch" in interrupted:
             self.batchFailed.emit(ComputeProcessError(

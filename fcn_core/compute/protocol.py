@@ -1,8 +1,9 @@
 """Messages between the window and the compute process (both directions), as plain dataclasses.
 
 The window sends a :class:`Start` once, then :class:`Request` s (each with an id the window
-chose), :class:`Cancel` and :class:`Shutdown`. The process answers each request with any number
-of ``progress`` replies and exactly one final reply — ``done``, ``failed`` or ``dropped`` (a newer
+chose), :class:`Cancel` and :class:`Shutdown`. The process answers each request it runs with a
+``started`` reply when it begins (a request's deadline counts from there, not from a queue behind
+a long download), any number of ``progress`` replies and exactly one final reply — ``done``, ``failed`` or ``dropped`` (a newer
 request of the same kind made it pointless before it ran, or it was cancelled while queued) —
 and sends a :class:`Heartbeat` every ``HEARTBEAT_S`` seconds, so the window can tell a process
 that is busy from one that hangs. Everything here is picklable and free of torch and Qt: both
@@ -27,7 +28,7 @@ INTERACTIVE: tuple[RequestKind, ...] = ("model", "segment", "refine")
 """Served first, also between the photos of a running batch; ``prepare`` (CRF kernels ahead of
 the first toggle) comes next, batch export last."""
 
-ReplyStatus = Literal["progress", "done", "failed", "dropped"]
+ReplyStatus = Literal["started", "progress", "done", "failed", "dropped"]
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Server:
 
     def _run(self, state: ComputeState, request: Request) -> None:
         flag = self._queue.cancel_flag(request.id)
+        self.send(Reply(request.id, "started"))
         try:
             result = state.handle(
                 request.id, request.payload,
