@@ -286,6 +286,7 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.settings.set_last_folder("open", path.parent)
         self.service.open(path)
+        self._update_title(opening=path.name)
 
     def _on_photo_loaded(self, photo: Photo, image: QImage) -> None:
         self.view_panel.prepare_photo(photo, image)
@@ -308,6 +309,7 @@ class MainWindow(QMainWindow):
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
+        self._update_title()
         if isinstance(exc, NoModelError) and self.model_control.asking:
             # The weights question on screen already says what to do; a second dialog on top of
             # it would only hide it. The photo is segmented as soon as a model is ready.
@@ -435,9 +437,11 @@ class MainWindow(QMainWindow):
         self.busy_label.setText(text)
         self.busy_bar.setVisible(bool(text))
 
-    def _update_title(self) -> None:
+    def _update_title(self, opening: str = "") -> None:
+        """The open photo's file name, or ``opening``'s while it is being decoded (so a window
+        started with a photo shows its name in the very first frame)."""
         photo = self.document.photo
-        name = photo.path.name if photo is not None and photo.path is not None else ""
+        name = opening or (photo.path.name if photo is not None and photo.path is not None else "")
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_actions(self) -> None:

@@ -49,9 +49,11 @@ def write_random_checkpoint(path: Path) -> Path:
     save_checkpoint(path, loaded.model, arch="fcn8s", classes=loaded.classes,
                     normalization=loaded.normalization, provenance={"note": "random weights for bench/startup.py"})
     try:
-        from fcn_core.models.cpu.fast_inference import optimize_for_inference
-    except ImportError:  # a checkout from before the per-machine choice
+        from fcn_core.models.cpu import path_choice  # noqa: F401 - only to know the checkout has it
+    except ImportError:  # a checkout from before the per-machine choice: nothing to prime
         return path
+    from fcn_core.models.cpu.fast_inference import optimize_for_inference
+
     optimize_for_inference(loaded.model, torch.device("cpu"))
     return path
 
@@ -150,6 +152,7 @@ def main() -> None:
         parser.error(f"no photo given and none in {VOC}")
     if "DISPLAY" not in os.environ or not shutil.which("xdotool"):
         parser.error("needs an X display in $DISPLAY (e.g. Xvfb :94) and xdotool")
+    sys.path.insert(0, str(args.code.resolve()))  # this script, too, uses the measured checkout's fcn_core
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as temp:
         home = Path(temp)
         os.environ["FCN_STICKER_HOME"] = str(home / "cache")
