@@ -6,8 +6,8 @@ X display in ``$DISPLAY`` (e.g. ``Xvfb :94``) with its own settings folder whose
 file is a full-width **random-weights** FCN-8s checkpoint written here once, and a real PASCAL VOC
 photo. Per run it reports, from the moment before the process is launched:
 
-- window mapped: when ``xdotool search --sync --onlyvisible`` finds the window, and when the
-  window's own first Expose event arrived;
+- window mapped: when ``xdotool search --onlyvisible`` (polled every 20 ms) finds the window,
+  and when the window's own first Expose event arrived;
 - first overlay: when the photo's segmentation reached the document;
 - RSS of the window process and of each of its child processes, right after the first overlay
   and again 3 s later (the peak of a forward may still be resident).
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VOC = ROOT.parent / "shared" / "voc_dev" / "JPEGImages"
 TITLE = "FCN Sticker Studio"
 SETTLE_S = 3.0
+MAP_POLL_S = 0.02
 
 
 def write_random_checkpoint(path: Path) -> Path:
@@ -104,9 +105,15 @@ def one_run(photo: Path, code: Path, env: dict[str, str]) -> dict[str, object]:
     mapped: list[float] = []
 
     def watch_map() -> None:
-        subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", TITLE],
-                       capture_output=True, check=False, env=env, timeout=120)
-        mapped.append(time.time())
+        """Poll every ``MAP_POLL_S`` (``xdotool search --sync`` polls only every 0.5 s)."""
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", TITLE],
+                                   capture_output=True, check=False, env=env, timeout=10)
+            if found.returncode == 0 and found.stdout.strip():
+                mapped.append(time.time())
+                return
+            time.sleep(MAP_POLL_S)
 
     watcher = threading.Thread(target=watch_map, daemon=True)
     launch = time.time()

@@ -47,8 +47,11 @@ def _cache() -> Path:
 
 
 @pytest.mark.parametrize("choice", ["fast", "plain"])
-def test_the_faster_path_is_used_and_the_verdict_is_cached(small, timing, choice):
+def test_the_faster_path_is_used_and_the_verdict_is_cached(small, timing, choice, monkeypatch):
     timing["answer"] = choice
+    checks = []
+    real_check = path_choice.self_check
+    monkeypatch.setattr(path_choice, "self_check", lambda plain, fast: checks.append(1) or real_check(plain, fast))
     model = optimize_for_inference(small, CPU)
     assert ("features" in vars(model)) is (choice == "fast")
     expected_layout = torch.channels_last if choice == "fast" else torch.contiguous_format
@@ -57,7 +60,7 @@ def test_the_faster_path_is_used_and_the_verdict_is_cached(small, timing, choice
     assert [verdict["choice"] for verdict in cached.values()] == [choice]
     assert path_choice.cpu_name() in next(iter(cached)) and torch.__version__ in next(iter(cached))
     optimize_for_inference(small, CPU)
-    assert timing["calls"] == 1  # the second model of the same kind reads the verdict
+    assert timing["calls"] == 1 and len(checks) == 1  # the second model of the same kind reads the verdict
 
 
 def test_a_fast_path_that_fails_its_self_check_is_not_used(small, timing, monkeypatch, caplog):
