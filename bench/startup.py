@@ -53,8 +53,10 @@ def write_random_checkpoint(path: Path) -> Path:
         from fcn_core.models.cpu import path_choice  # noqa: F401 - only to know the checkout has it
     except ImportError:  # a checkout from before the per-machine choice: nothing to prime
         return path
+    from fcn_core.models.cpu.allocator import keep_freed_memory
     from fcn_core.models.cpu.fast_inference import optimize_for_inference
 
+    keep_freed_memory()  # timed as the compute process runs it: with the malloc tuning
     optimize_for_inference(loaded.model, torch.device("cpu"))
     return path
 
