@@ -310,9 +310,9 @@ class MainWindow(QMainWindow):
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
         self._update_title()
-        if isinstance(exc, NoModelError) and self.model_control.asking:
-            # The weights question on screen already says what to do; a second dialog on top of
-            # it would only hide it. The photo is segmented as soon as a model is ready.
+        if isinstance(exc, NoModelError) and (self.model_control.asking or self.service.is_running("model")):
+            # The weights question on screen already says what to do (or a model is on its way);
+            # a dialog on top of it would only hide it. The photo is segmented once a model is ready.
             self.show_message("The photo is open; it will be segmented once a model is loaded.")
             return
         show_explanation(self, explain(exc, "open the photo"))

@@ -86,7 +86,8 @@ def test_missing_weights_ask_what_to_do_and_never_use_random_weights(qtbot, tmp_
 
 
 def test_load_weights_file_from_the_menu_then_segments_the_open_photo(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "cancel")
+    asked = []
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: asked.append(reason) or "cancel")
     monkeypatch.setattr(QMessageBox, "warning", DialogRecorder())
     log = tmp_path / "compute.jsonl"
     factory = StubFactory(log=log, outcomes=[WeightsNotFoundError("none")])
@@ -95,6 +96,7 @@ def test_load_weights_file_from_the_menu_then_segments_the_open_photo(qtbot, tmp
     photo = write_photo(tmp_path / "a.png")
     window.open_photo(photo)
     qtbot.waitUntil(lambda: window.document.photo is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)  # the start's model request has failed
 
     weights = tmp_path / "fcn8s-mine.pt"
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(weights), ""))
