@@ -1,8 +1,8 @@
 """Batch export: a folder of photos in, one sticker per photo out, without freezing the window.
 
-It runs ``fcn_core.batch.run_batch`` — the code path of ``fcn-sticker batch`` — through the
-window's worker, in a child process with the current model (``app.batch_process``), so what the
-dialog makes is exactly what the command would.
+It runs ``fcn_core.batch.run_batch`` — the code path of ``fcn-sticker batch`` — in the compute
+process with the model already loaded there, so what the dialog makes is exactly what the command
+would. The dialog is not modal: the window's own requests go first, between the batch's photos.
 Contour and clean-up come from the main window's sticker options; the dialog adds what only a
 batch needs (folders, class or automatic pick, overwrite). Stopping is clean: ``run_batch`` checks
 the cancel flag between photos and writes every file atomically.
@@ -33,15 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.batch_process import BatchJob
+from app.compute.client import ComputeClient
 from app.document import Document
 from app.errors import Explanation, explain, show_explanation
 from app.form_rows import side_by_side
-from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_panel import CRF_PRESET_LABELS
 from fcn_core.batch import BatchReport
 from fcn_core.classes import ClassSet
+from fcn_core.compute.protocol import BatchJob
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import AUTO
 from fcn_core.pipeline import StickerRequest
@@ -81,7 +81,7 @@ class BatchDialog(QDialog):
     finishedReport = Signal(object)  # BatchReport, when a run ends (completed or stopped)
 
     def __init__(
-        self, service: WorkerService, settings: AppSettings, document: Document, classes: ClassSet,
+        self, service: ComputeClient, settings: AppSettings, document: Document, classes: ClassSet,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.worker import NoModelError
+from app.compute.client import ComputeProcessError
 from fcn_core.batch import BatchError
+from fcn_core.compute.protocol import NoModelError
 from fcn_core.mask import EmptyMaskError
 from fcn_core.photo import PhotoError
 from fcn_core.save import StickerSaveError
@@ -60,6 +61,8 @@ def explain(exc: BaseException, doing: str) -> Explanation:
             f"{LOAD_WEIGHTS_STEP} Or choose Model ▸ Download weights….",
             "warning",
         )
+    if isinstance(exc, ComputeProcessError):
+        return Explanation("The compute process stopped", str(exc), "warning")
     if isinstance(exc, WeightsNotFoundError):
         return Explanation("No weights for this model", f"{exc}\n\n{LOAD_WEIGHTS_STEP}", "warning")
     if isinstance(exc, DownloadError):

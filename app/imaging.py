@@ -37,7 +37,7 @@ def qimage_from_array(pixels: np.ndarray) -> QImage:
 
 def display_image(pixels: np.ndarray) -> QImage:
     """An owning ``QImage`` of an RGB photo in the format the screen paints without converting
-    (RGB32, i.e. native-endian 0xffRRGGBB words), so the worker makes it and the GUI thread only
+    (RGB32, i.e. native-endian 0xffRRGGBB words), so the decode thread makes it and the GUI thread only
     wraps it in a pixmap. Built with numpy rather than ``QImage.convertToFormat``, which holds the
     GIL for the whole conversion and would stall the event loop on a 12-MP photo."""
     height, width, _ = pixels.shape

@@ -1,12 +1,15 @@
-"""The main window: wires the document, the worker and the widgets, and owns menus and dialogs.
+"""The main window: wires the document, the compute client and the widgets, and owns menus and dialogs.
 
-Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the worker decodes and segments
+Flow: Open (menu, toolbar, Ctrl+O, recent files, drag-and-drop) → the photo is decoded on a
+thread here and segmented in the compute process (``app.compute``)
 → the document takes the photo and the segmentation and the largest object is pre-selected →
 clicks (photo: one object, Shift: its class; or the class list) change the selection → hand edits
 (``app.edit_tools``) add to it → ``Refinement`` re-runs the CRF, when on, for the selection (results
 cached per photo) → the sticker builder keeps the preview current (edges, matting included, off
 this thread) → Save or Copy takes that very sticker. Every change the person makes is a step on
-the undo stack (``app.undo_commands``). Nothing slow runs on this thread.
+the undo stack (``app.undo_commands``). Nothing slow runs on this thread, and this process never
+imports torch: the model lives in the compute process, which is restarted (and the photo
+re-segmented, the person's choices kept) if it dies or hangs.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import crf_process
 from app.batch_dialog import BatchDialog
+from app.compute.client import ComputeClient, Deadlines
 from app.document import Document
 from app.edit_tools import EditTools, Tool
 from app.errors import Explanation, explain, show_explanation
@@ -50,14 +53,13 @@ from app.pack_panel import PackPanel, pack_dock
 from app.recent_menu import RecentFilesMenu
 from app.refinement import Refinement
 from app.segmenter_factory import SegmenterFactory, default_segmenter_factory
-from app.service import WorkerService
 from app.settings import AppSettings
 from app.sticker_builder import StickerBuilder
 from app.sticker_panel import StickerPanel
 from app.undo_commands import UndoRecorder
 from app.view_panel import ViewPanel
 from app.wheel_guard import wheel_only_when_focused
-from app.worker import NoModelError
+from fcn_core.compute.protocol import ModelInfo, NoModelError
 from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
 from fcn_core.photo import IMAGE_SUFFIXES, Photo
 from fcn_core.pipeline import sticker_file_name
@@ -90,9 +92,9 @@ def writable_folder(folder: Path) -> bool:
 
 
 class MainWindow(QMainWindow):
-    """The desktop window. ``segmenter_factory`` and ``settings`` are injectable (tests, scripts);
-    the factory must be picklable, because batch export builds its own segmenter with it in a
-    child process (``app.batch_process``)."""
+    """The desktop window. ``segmenter_factory``, ``settings`` and ``deadlines`` are injectable
+    (tests, scripts); the factory must be picklable: the compute process builds the segmenter
+    with it."""
 
     segmentationShown = Signal()  # the document holds a new segmentation (and its pre-selection)
     stickerSaved = Signal(object)  # SavedSticker
@@ -102,11 +104,12 @@ class MainWindow(QMainWindow):
         segmenter_factory: SegmenterFactory = default_segmenter_factory,
         settings: AppSettings | None = None,
         parent: QWidget | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings or AppSettings()
         self.document = Document(self)
-        self.service = WorkerService(segmenter_factory, self)
+        self.service = ComputeClient(segmenter_factory, deadlines, self)
         self.builder = StickerBuilder(self.document, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
@@ -139,7 +142,6 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._update_actions()
         self.model_control.start()
-        crf_process.warm_up()
 
     # construction -----------------------------------------------------------------------------
     def _add_dock(self, title: str, widget: QWidget, name: str, *, scroll: bool = False) -> QDockWidget:
@@ -315,6 +317,7 @@ class MainWindow(QMainWindow):
         service.openFailed.connect(self._on_open_failed)
         self.refinement.failed.connect(self._on_refine_failed)
         service.busyChanged.connect(self._on_busy)
+        service.restarted.connect(self._on_compute_restarted)
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
         doc.segmentationChanged.connect(self._refresh_legend)
@@ -393,6 +396,7 @@ class MainWindow(QMainWindow):
         # fails, its own dialog says so, and a second "no model" dialog on top would only repeat it.
         self._opened_while_model_loads = self.model_control.loading is not None
         self.service.open(path)
+        self._update_title(opening=path.name)
 
     def _on_photo_loaded(self, photo: Photo, image: QImage) -> None:
         self.view_panel.prepare_photo(photo, image)
@@ -405,28 +409,35 @@ class MainWindow(QMainWindow):
     def _on_segmented(self, segmentation: Segmentation) -> None:
         if self.document.photo is None or tuple(segmentation.photo_size) != tuple(self.document.photo.size):
             return  # a re-segmentation of a photo that has been replaced since
+        again = self.document.segmentation is not None  # a new model, or the compute process restarted
         with self.undo_recorder.baseline():  # the pre-selection is not the person's step
-            self.document.set_segmentation(segmentation)
-            try:
-                self.document.select(resolve_classes(segmentation, AUTO))
-            except EmptyMaskError:
-                self.show_message("The network found only background here; click any class to use it.")
+            self.document.set_segmentation(segmentation)  # keeps the selected classes that are still there
+            if not (again and self.document.selection):
+                try:
+                    self.document.select(resolve_classes(segmentation, AUTO))
+                except EmptyMaskError:
+                    self.show_message("The network found only background here; click any class to use it.")
         self.segmentationShown.emit()
 
     def _on_open_failed(self, source: object, exc: Exception) -> None:
-        if isinstance(exc, NoModelError) and (self.model_control.asking or self._opened_while_model_loads):
-            # The weights question on screen, or the dialog of the load that was under way, already
-            # says what to do; a second dialog would only repeat it. The photo is segmented as soon
-            # as a model is ready.
+        self._update_title()
+        loading = self._opened_while_model_loads or self.service.is_running("model")
+        if isinstance(exc, NoModelError) and (self.model_control.asking or loading):
+            # The weights question on screen, or the load under way (whose own dialog says what went
+            # wrong if it fails), already says what to do; a second dialog would only repeat it.
+            # The photo is segmented as soon as a model is ready.
             self.show_message("The photo is open; it will be segmented once a model is loaded.")
             return
         show_explanation(self, explain(exc, "open the photo"))
 
-    def _on_model_ready(self, segmenter: object) -> None:
+    def _on_model_ready(self, model: ModelInfo) -> None:
         self.model_label.setText(f"Model: {self.model_control.active_name}")
         self._update_actions()
-        if self.document.photo is not None:
-            self.service.open(self.document.photo)  # the new model re-segments the open photo
+        if self.document.photo is not None and self.service.recovery != "reload":
+            self.service.open(self.document.photo)  # the new model (or the restarted process) re-segments it
+
+    def _on_compute_restarted(self, text: str) -> None:
+        self.statusBar().showMessage(text, 3 * STATUS_SECONDS * 1000)
 
     def _on_refine_failed(self, exc: Exception) -> None:
         explanation = explain(exc, "refine the edges")
@@ -452,7 +463,9 @@ class MainWindow(QMainWindow):
             self.sticker_panel.show_updating("refining the edges…" if doc.crf_pending else "updating…")
         elif doc.photo is None:
             self.sticker_panel.show_sticker(None, "Open a photo, then click an object")
-        elif doc.segmentation is None and self.service.segmenter is None:
+        elif doc.segmentation is None and self.service.is_running("model"):
+            self.sticker_panel.show_sticker(None, "Loading the model…")
+        elif doc.segmentation is None and self.service.model is None:
             self.sticker_panel.show_sticker(None, "No model loaded yet (Model menu)")
         elif doc.segmentation is None:
             self.sticker_panel.show_sticker(None, "Finding the objects…")
@@ -538,15 +551,15 @@ class MainWindow(QMainWindow):
 
     # batch ------------------------------------------------------------------------------------
     def open_batch_dialog(self) -> BatchDialog | None:
-        segmenter = self.service.segmenter
-        if segmenter is None:
+        model = self.service.model
+        if model is None:
             text = "Batch export needs a model.\n\nUse Model ▸ Load weights… or Model ▸ Download weights… first."
             show_explanation(self, Explanation("No model loaded", text, "warning"))
             return None
         if self.batch_dialog is not None:
             self.batch_dialog.deleteLater()
-        self.batch_dialog = BatchDialog(self.service, self.settings, self.document, segmenter.classes, self)
-        self.batch_dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        self.batch_dialog = BatchDialog(self.service, self.settings, self.document, model.classes, self)
+        self.batch_dialog.setWindowModality(Qt.WindowModality.NonModal)  # the window stays usable
         self.batch_dialog.show()
         return self.batch_dialog
 
@@ -575,9 +588,11 @@ class MainWindow(QMainWindow):
         self.busy_label.setText(text)
         self.busy_bar.setVisible(bool(text))
 
-    def _update_title(self) -> None:
+    def _update_title(self, opening: str = "") -> None:
+        """The open photo's file name, or ``opening``'s while it is being decoded (so a window
+        started with a photo shows its name in the very first frame)."""
         photo = self.document.photo
-        name = photo.path.name if photo is not None and photo.path is not None else ""
+        name = opening or (photo.path.name if photo is not None and photo.path is not None else "")
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_actions(self) -> None:

@@ -3,9 +3,9 @@
 Weights are never replaced by random ones: when none are found the user is asked what to do
 (load a file they have, or download after seeing where from and how big), a download shows a
 progress dialog that can be cancelled, and every failure is a dialog that names the next step.
-Loading runs on the worker; the model that was loaded before stays in use until a new one is,
-and the menu ticks only the model in use (a model being loaded, or one the user then said "Not
-now" to, is not ticked).
+Loading runs in the compute process; the model that was loaded before stays in use until a new
+one is, and the menu ticks only the model in use (a model being loaded, or one the user then said
+"Not now" to, is not ticked).
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
 
+from app.compute.client import ComputeClient
 from app.errors import Explanation, explain, show_explanation
-from app.segmenter_factory import AppSegmenter, ModelRequest
-from app.service import WorkerService
+from app.segmenter_factory import ModelRequest
 from app.settings import AppSettings
+from fcn_core.compute.protocol import ModelInfo
 from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
 from fcn_core.weights.download import DownloadCancelled, DownloadError
 from fcn_core.weights.errors import WeightsNotFoundError
@@ -123,12 +124,12 @@ def ask_after_download_failure(parent: QWidget, spec: ModelSpec, exc: Exception)
 
 
 class ModelControl(QObject):
-    """Owns the Model menu and the weights dialogs; asks the worker to load models."""
+    """Owns the Model menu and the weights dialogs; asks the compute process to load models."""
 
-    modelReady = Signal(object)  # the new segmenter
+    modelReady = Signal(object)  # ModelInfo of the model now loaded
     message = Signal(str)  # for the status bar
 
-    def __init__(self, window: QWidget, service: WorkerService, settings: AppSettings) -> None:
+    def __init__(self, window: QWidget, service: ComputeClient, settings: AppSettings) -> None:
         super().__init__(window)
         self._window = window
         self._service = service
@@ -200,8 +201,8 @@ class ModelControl(QObject):
         self._load(ModelRequest(spec.name, allow_download=True))
         self._show_progress(spec)
 
-    # worker results ---------------------------------------------------------------------------
-    def _on_loaded(self, request: ModelRequest, segmenter: AppSegmenter) -> None:
+    # compute process results ------------------------------------------------------------------
+    def _on_loaded(self, request: ModelRequest, info: ModelInfo) -> None:
         self._settle(request)
         self._close_progress()
         self.active_name = request.name
@@ -210,9 +211,10 @@ class ModelControl(QObject):
         self._settings.set_model_name(request.name)
         if request.weights is not None:
             self._settings.set_weights_file(request.name, request.weights)
-        note = getattr(segmenter, "device_message", "")
-        self.message.emit(f"Model {request.name} ready." + (f" {note}" if note else ""))
-        self.modelReady.emit(segmenter)
+        if not self._service.recovery:  # after a restart the window's own message stays up
+            note = info.device_message
+            self.message.emit(f"Model {request.name} ready." + (f" {note}" if note else ""))
+        self.modelReady.emit(info)
 
     def _on_failed(self, request: ModelRequest, exc: Exception) -> None:
         self._settle(request)

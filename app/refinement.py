@@ -1,4 +1,4 @@
-"""Keeps the document's CRF result current: asks the worker for it, caches it, drops stale ones.
+"""Keeps the document's CRF result current: asks the compute process for it, caches it, drops stale ones.
 
 The network result is never recomputed for the CRF: toggling the CRF, changing the preset or the
 selection re-runs only the CRF on the cached segmentation, and every result is kept (per photo,
@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app import crf_process
+from app.compute.client import ComputeClient
 from app.document import CrfKey, Document
-from app.service import WorkerService
 from fcn_core.segmentation import Segmentation
 
 
 class Refinement(QObject):
-    """Binds the document's CRF settings and selection to CRF runs on the worker."""
+    """Binds the document's CRF settings and selection to CRF runs in the compute process."""
 
     failed = Signal(object)  # exception; the CRF has been switched off
 
-    def __init__(self, document: Document, service: WorkerService, parent: QObject | None = None) -> None:
+    def __init__(self, document: Document, service: ComputeClient, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._doc = document
         self._service = service
@@ -35,7 +34,7 @@ class Refinement(QObject):
         self._cache.clear()
         self._service.cancel_refine()  # a CRF still running is for the old segmentation
         if self._doc.segmentation is not None:
-            crf_process.prepare(self._doc.segmentation, self._doc.crf.preset)
+            self._service.prepare_crf(self._doc.segmentation, self._doc.crf.preset)
         self.update()
 
     def update(self) -> None:

@@ -1,7 +1,8 @@
 """How the window gets a segmenter: which model to load, and the factory that loads it.
 
-No Qt here: the batch child process unpickles the factory, and importing this module must stay
-cheap there. Tests inject their own factory (a stub, or a tiny random-weight FCN); the product's
+No Qt here: the compute process (``fcn_core.compute.server``) unpickles the factory and calls
+it, and importing this module must stay cheap there (torch is imported inside the factory).
+Tests inject their own factory (a stub, or a tiny random-weight FCN); the product's
 ``default_segmenter_factory`` only ever loads real weights.
 """
 

@@ -119,7 +119,7 @@ class ViewPanel(QWidget):
         return button
 
     def prepare_photo(self, photo: Photo, image: QImage) -> None:
-        """Hand over the display image the worker made for ``photo``, before the document shows it."""
+        """Hand over the display image the decode thread made for ``photo``, before the document shows it."""
         self._prepared = (photo, image)
 
     def _on_photo(self) -> None:

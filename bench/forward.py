@@ -4,8 +4,11 @@ Both nets are full-width FCN-8s with the same random weights (fixed seed, 21 cla
 same inputs in the same run, timed alternately so that load from other processes hits both:
 
 - plain: ``bench/plain_fcn8s.py`` — NCHW, ``torch.no_grad``, nothing fused, the reference port's way;
-- ours: ``fcn_core.models.cpu.fast_inference.optimize_for_inference`` fed channels-last inputs under
-  ``torch.inference_mode``, as the segmenter runs it (plus the segmenter's autocast on CUDA).
+- ours: ``fcn_core.models.cpu.fast_inference.optimize_for_inference`` fed inputs in the layout it
+  asks for (``input_memory_format``) under ``torch.inference_mode``, as the segmenter runs it (plus
+  the segmenter's autocast on CUDA). On the CPU that is the path this machine chose
+  (``path_choice``: the fast trunk only where it passed its self-check and timed faster, else the
+  plain module); ``--path fast`` or ``--path plain`` measures one path whatever the choice.
 
 For each size it prints the median of ``--runs`` timed calls after ``--warmup`` untimed ones, with
 the min–max spread, the ratio ours/plain, the first call's time (a new input size, after both nets
@@ -14,7 +17,8 @@ max |ours − plain|, that relative to max |plain|, and the share of pixels whos
 agrees. On CUDA ours runs in bf16/fp16, so only the relative error and label agreement mean
 something there.
 
-Run: ``.venv/bin/python bench/forward.py`` (``--runs 2 --warmup 1 --sizes 500x375`` for a short run).
+Run: ``.venv/bin/python bench/forward.py`` (``--runs 2 --warmup 1 --sizes 500x375`` for a short run;
+``--path fast`` for the fast trunk).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ import torch
 from plain_fcn8s import PlainFCN8s
 from torch import nn
 
-from fcn_core.models.cpu.fast_inference import optimize_for_inference
+from fcn_core.models.cpu.fast_inference import input_memory_format, optimize_for_inference
+from fcn_core.models.cpu.path_choice import PATH_ENV
 from fcn_core.models.vgg_fcn import FCN8s
 
 NUM_CLASSES = 21
@@ -160,8 +165,10 @@ def report_size(device: torch.device, size: tuple[int, int], plain: Variant, our
 def bench_device(device: torch.device, state: dict[str, torch.Tensor], args: argparse.Namespace) -> None:
     ours_module, build = our_model(state, device)
     plain = Variant("plain", plain_model(state, device), channels_last=False, context=torch.no_grad)
-    ours = Variant("ours", ours_module, channels_last=True, context=our_context(device))
-    print(f"{device}: optimize_for_inference took {build:.2f} s")
+    ours_layout = input_memory_format(ours_module) == torch.channels_last
+    ours = Variant("ours", ours_module, channels_last=ours_layout, context=our_context(device))
+    path = "fast trunk" if "features" in vars(ours_module) else "plain module" if not ours_layout else "channels-last module"
+    print(f"{device}: optimize_for_inference took {build:.2f} s and runs the {path}")
     # One call each on a small photo first, so that "first call" below is the cost of a new
     # photo size, not of the process's first forward (thread pools, oneDNN's kernel JIT).
     time_size([plain, ours], caffe_like_input(*WARMUP_SIZE, args.seed, device), warmup=1, runs=1)
@@ -186,11 +193,14 @@ def main() -> None:
     parser.add_argument("--device", nargs="+", default=None,
                         help="devices to measure (default: cpu, and cuda when available)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the weights and inputs")
+    parser.add_argument("--path", choices=("auto", "fast", "plain"), default="auto",
+                        help="CPU path of ours: this machine's choice (default), or one forced")
     args = parser.parse_args()
     if args.runs < 1 or args.warmup < 1:
         parser.error("--runs and --warmup must be at least 1 (the first call is reported separately)")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
+    os.environ[PATH_ENV] = args.path
     devices = [torch.device(d) for d in args.device] if args.device else [torch.device("cpu")]
     if args.device is None and torch.cuda.is_available():
         devices.append(torch.device("cuda"))

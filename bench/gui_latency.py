@@ -13,6 +13,7 @@ Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python bench/gui_latency.py``.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -89,6 +90,11 @@ def main() -> None:
     parser.add_argument("--picks", type=int, default=6, help="class picks to time (alternating classes)")
     args = parser.parse_args()
     QApplication([])
+    # The compute process unpickles the factory by module name: this script's folder must be on
+    # its path, and the factory must come from ``gui_latency``, not ``__main__``.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    import gui_latency
+
     from app.main_window import MainWindow
     from app.settings import AppSettings
 
@@ -96,11 +102,10 @@ def main() -> None:
         photo_path = Path(folder) / "photo.jpg"
         Image.fromarray(synthetic_inputs(PHOTO_SIZES["12 MP"])[0].pixels).save(photo_path, quality=90)
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-        window = MainWindow(segmenter_factory=stand_in_factory, settings=settings)
+        window = MainWindow(segmenter_factory=gui_latency.stand_in_factory, settings=settings)
         window.resize(1200, 800)
         window.show()
-        wait_until(lambda: window.service.segmenter is not None)
-        time.sleep(3)  # let the CRF child finish importing, as it would while a user looks around
+        wait_until(lambda: window.service.model is not None)
         doc, ticker = window.document, Ticker()
         rows = []
 

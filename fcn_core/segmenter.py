@@ -3,7 +3,8 @@
 The segmenter owns a loaded model on one device. Each photo is scaled so its long side is at most
 ``max_side`` (default 512: PASCAL VOC images are ≤ 500 px, the distribution the weights saw; a
 12-MP photo never reaches the network), normalised the way the model's *weights* expect
-(``LoadedModel.normalization``: Caffe BGR or ImageNet RGB), and fed channels-last under
+(``LoadedModel.normalization``: Caffe BGR or ImageNet RGB), and fed in the layout the optimised
+model runs fastest with (``fast_inference.input_memory_format``) under
 ``torch.inference_mode``; bf16 autocast on CUDA (fp16 where the GPU has no bf16), float32 on
 the CPU and MPS. Probabilities come back as float32 at the working size.
 
@@ -26,7 +27,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from fcn_core.device import choose_device
-from fcn_core.models.cpu.fast_inference import optimize_for_inference
+from fcn_core.models.cpu.fast_inference import input_memory_format, optimize_for_inference
 from fcn_core.photo import Photo
 from fcn_core.segmentation import Segmentation
 from fcn_core.weights.store import LoadedModel, ProgressCallback, load_model
@@ -153,10 +154,10 @@ class Segmenter:
     def _infer(self, batch: torch.Tensor) -> torch.Tensor:
         """``N×3×h×w`` uint8 RGB → ``N×C×h×w`` float32 probabilities on the CPU."""
         with torch.inference_mode(), self._autocast():
-            # uint8 goes to the device (4× less to copy than float) and is normalised there. A
-            # permuted N×H×W×3 batch is channels-last already; the explicit call keeps it so.
+            # uint8 goes to the device (4× less to copy than float) and is normalised there, then
+            # laid out as the model runs fastest (channels-last, except a plain CPU VGG FCN).
             pixels = batch.to(self._model_device(), non_blocking=True)
-            inputs = self._normalization.normalize(pixels).contiguous(memory_format=torch.channels_last)
+            inputs = self._normalization.normalize(pixels).contiguous(memory_format=input_memory_format(self._model))
             logits = self._model(inputs).float()
             if logits.shape[-2:] != inputs.shape[-2:]:
                 # Models that predict at a coarser stride: upsample logits, as FCN itself does.

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
+from app.compute.client import Deadlines
 from app.main_window import MainWindow
 from app.settings import AppSettings
 from tests.gui_stubs import (  # noqa: F401 - re-exported for the tests
@@ -23,6 +24,9 @@ from tests.gui_stubs import (  # noqa: F401 - re-exported for the tests
     StubSegmenter,
     disc_geometry,
     disc_segmentation,
+    model_requests,
+    read_log,
+    segmented_paths,
     write_photo,
 )
 
@@ -43,18 +47,19 @@ class DialogRecorder:
         return QMessageBox.StandardButton.Ok
 
 
-def show_window(qtbot: object, settings: AppSettings, factory: object) -> MainWindow:
-    """The real main window with an injected segmenter factory, shown, closed after the test."""
-    window = MainWindow(segmenter_factory=factory, settings=settings)
+def show_window(qtbot: object, settings: AppSettings, factory: object, deadlines: Deadlines | None = None) -> MainWindow:
+    """The real main window with an injected segmenter factory (run in its compute process),
+    shown, closed after the test (which ends the compute process)."""
+    window = MainWindow(segmenter_factory=factory, settings=settings, deadlines=deadlines)
     qtbot.addWidget(window)
     window.show()
     return window
 
 
-def ready_window(qtbot: object, settings: AppSettings, factory: object) -> MainWindow:
+def ready_window(qtbot: object, settings: AppSettings, factory: object, deadlines: Deadlines | None = None) -> MainWindow:
     """``show_window`` and wait until the model is loaded."""
-    window = show_window(qtbot, settings, factory)
-    qtbot.waitUntil(lambda: window.service.segmenter is not None, timeout=10_000)
+    window = show_window(qtbot, settings, factory, deadlines)
+    qtbot.waitUntil(lambda: window.service.model is not None, timeout=20_000)
     return window
 
 

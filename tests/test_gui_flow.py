@@ -20,8 +20,10 @@ from tests.gui_helpers import (
     StubFactory,
     click_photo,
     disc_centre,
+    model_requests,
     open_and_wait,
     ready_window,
+    segmented_paths,
     temp_settings,
     write_photo,
 )
@@ -30,8 +32,13 @@ PHOTO_SIZE = (120, 160)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    return ready_window(qtbot, temp_settings(tmp_path), StubFactory())
+def log(tmp_path) -> Path:
+    return tmp_path / "compute.jsonl"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, log):
+    return ready_window(qtbot, temp_settings(tmp_path), StubFactory(log=log))
 
 
 @pytest.fixture
@@ -177,9 +184,8 @@ def test_view_modes_paint_their_layers(qtbot, window, photo):
     assert panel.view._photo.isVisible()
 
 
-def test_crf_toggle_reuses_the_cached_network_result(qtbot, window, photo):
+def test_crf_toggle_reuses_the_cached_network_result(qtbot, window, photo, log):
     open_and_wait(qtbot, window, photo)
-    segmenter = window.service.segmenter
     with qtbot.waitSignal(window.service.refined, timeout=10_000):
         window.sticker_panel.crf_check.click()
     refined = window.document.displayed
@@ -188,7 +194,7 @@ def test_crf_toggle_reuses_the_cached_network_result(qtbot, window, photo):
     with qtbot.assertNotEmitted(window.service.refined, wait=200):
         window.sticker_panel.crf_check.click()  # back on: served from the cache, no new CRF run
     assert window.document.displayed is refined
-    assert len(segmenter.segmented) == 1  # the network ran once
+    assert segmented_paths(log) == [photo]  # the network ran once
 
 
 def test_shortcuts_and_toolbar(window):
@@ -220,19 +226,19 @@ def test_zoom_buttons_and_wheel(qtbot, window, photo):
     assert view.scale_factor() == pytest.approx(fitted)
 
 
-def test_choosing_another_model_resegments_the_open_photo(qtbot, tmp_path, photo):
-    factory = StubFactory()
+def test_choosing_another_model_resegments_the_open_photo(qtbot, tmp_path, photo, log):
+    factory = StubFactory(log=log)
     settings = temp_settings(tmp_path)
     window = ready_window(qtbot, settings, factory)
     open_and_wait(qtbot, window, photo)
     [action] = [a for a in window.model_control.menu.actions() if a.text().startswith("fcn16s ")]
     with qtbot.waitSignal(window.segmentationShown, timeout=10_000):
         action.trigger()
-    assert [request.name for request in factory.requests] == ["fcn8s", "fcn16s"]
+    assert [request.name for request in model_requests(log)] == ["fcn8s", "fcn16s"]
     assert action.isChecked()
     assert window.model_label.text() == "Model: fcn16s"
     assert settings.model_name() == "fcn16s"
-    assert factory.segmenter.segmented == [photo, photo]
+    assert segmented_paths(log) == [photo, photo]
     assert window.document.segmentation.model_name == "fcn16s"
 
 

@@ -10,8 +10,8 @@ from app.segmenter_factory import ModelRequest
 from fcn_core.models.registry import get_model_spec
 from fcn_core.weights.download import DownloadError
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
-from tests.gui_helpers import DialogRecorder, StubSegmenter, show_window, temp_settings, write_photo
-from tests.test_gui_errors import ScriptedFactory
+from tests.gui_helpers import DialogRecorder, show_window, temp_settings, write_photo
+from tests.gui_stubs import StubFactory, model_requests
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def ticked(window) -> list[str]:
 def test_not_now_for_another_model_leaves_the_model_in_use_ticked(qtbot, tmp_path, monkeypatch, dialogs):
     asked: list[str] = []
     monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: asked.append(spec.name) or "cancel")
-    factory = ScriptedFactory(StubSegmenter("fcn8s"), WeightsNotFoundError("no weights for fcn16s"))
+    factory = StubFactory(outcomes=["stub", WeightsNotFoundError("no weights for fcn16s")])
     window = show_window(qtbot, temp_settings(tmp_path), factory)
-    qtbot.waitUntil(lambda: window.service.segmenter is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: window.service.model is not None, timeout=20_000)
     window.model_control._actions["fcn16s"].trigger()
     qtbot.waitUntil(lambda: asked == ["fcn16s"], timeout=5_000)
     assert ticked(window) == ["fcn8s"]
@@ -43,7 +43,7 @@ def test_a_remembered_file_gone_and_a_photo_at_start_give_one_dialog_that_tells_
     gone = tmp_path / "moved-away.pth"
     settings = temp_settings(tmp_path)
     settings.set_weights_file("fcn8s", gone)
-    factory = ScriptedFactory(WeightsError(f"weights file {gone} does not exist"))
+    factory = StubFactory(outcomes=[WeightsError(f"weights file {gone} does not exist")])
     window = show_window(qtbot, settings, factory)
     window.open_photo(write_photo(tmp_path / "a.png"))  # `sticker-studio a.png`
     qtbot.waitUntil(lambda: window.document.photo is not None and bool(dialogs.calls), timeout=5_000)
@@ -88,10 +88,11 @@ def test_each_next_step_does_what_its_button_says(qtbot, tmp_path, monkeypatch, 
     monkeypatch.setattr(
         model_control, "ask_after_download_failure", lambda parent, spec, exc: offered.append(spec.name) or choice
     )
-    factory = ScriptedFactory(WeightsNotFoundError("none"), EVERY_SOURCE_FAILED, StubSegmenter())
+    log = tmp_path / "compute.jsonl"
+    factory = StubFactory(log=log, outcomes=[WeightsNotFoundError("none"), EVERY_SOURCE_FAILED])
     window = show_window(qtbot, temp_settings(tmp_path), factory)
-    qtbot.waitUntil(lambda: window.service.segmenter is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: window.service.model is not None, timeout=20_000)
     assert offered == ["fcn8s"]
     assert dialogs.calls == []  # the choice replaced the old wall-of-text dialog
-    assert factory.requests[-1] == expected
+    assert model_requests(log)[-1] == expected
     assert ticked(window) == [expected.name]

@@ -253,8 +253,10 @@ def test_cuda_out_of_memory_falls_back_to_cpu(monkeypatch: pytest.MonkeyPatch) -
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return real_forward(model, x)
 
-    # On the class: optimize_for_inference may hand the segmenter a copy of the module.
+    # On the class: optimize_for_inference may hand the segmenter a copy of the module. The
+    # plain CPU path: the fast one's self-check would run the patched forward too.
     monkeypatch.setattr(FCN8s, "forward", out_of_memory_once)
+    monkeypatch.setenv("FCN_STICKER_CPU_PATH", "plain")
     assert segmenter.device_message == ""
     seg = segmenter.segment(photo)
     assert len(calls) == 2

@@ -165,9 +165,12 @@ def canvas_target(args: argparse.Namespace) -> str:
 
 def load_segmenter(args: argparse.Namespace) -> Segmenter:
     """The segmenter the model options describe; weights are never downloaded implicitly (the
-    WeightsNotFoundError message says how to get them)."""
+    WeightsNotFoundError message says how to get them). A command that runs the network is a
+    process of its own, so it opts into the malloc tuning for CPU inference here."""
+    from fcn_core.models.cpu.allocator import keep_freed_memory
     from fcn_core.segmenter import Segmenter  # torch: only once a command really segments
 
+    keep_freed_memory()
     try:
         return Segmenter.from_name(args.model, args.weights, device=args.device, max_side=args.max_side)
     except ValueError as exc:  # a device that is not there

@@ -5,7 +5,9 @@ big with ``mmap`` and hands them back with ``munmap`` as soon as they are freed,
 page-faults its activations in again: measured here at 500×375, 1.32 s → 1.21 s median once the
 heap keeps them (``bench/forward.py``). The cost is that the peak of one forward (~1.5 GB for
 full-width FCN-8s at 512 px) stays resident while the program runs, which a desktop app that
-segments photo after photo wants anyway.
+segments photo after photo wants anyway. Because it changes the whole process, only entry
+points call it (the window's compute process, the CLI commands that run the network), never a
+library function on the way.
 """
 
 from __future__ import annotations

@@ -10,7 +10,12 @@ what measurably helped:
   photo) and runs its convolutions with weights prepared once and the ReLU fused (``cpu_conv``).
   Results equal the plain module's up to float rounding (~1e-6), for every input size, and a new
   photo size costs only a plan of a few milliseconds, no compilation.
-- On the CPU, glibc's malloc keeps freed activations in the heap (``allocator``: ~8 % faster).
+  Whether that trunk is used is decided per machine (``path_choice``): it must pass a self-check
+  against the plain module, and be measurably faster here (timed once, cached per CPU model and
+  PyTorch version), else the plain module runs.
+- The process-wide malloc tuning (``allocator``: ~8 % faster) is not switched on here: a library
+  call must not change the whole process. The entry points that run inference (the compute
+  process, the CLI) call ``allocator.keep_freed_memory`` themselves.
 - Everything else (torchvision models, CUDA, MPS): eval mode and channels-last weights, which
   oneDNN and cuDNN run fastest with channels-last inputs; on CUDA the segmenter's autocast is the
   main win.
@@ -29,9 +34,9 @@ import logging
 import torch
 from torch import nn
 
-from fcn_core.models.cpu.allocator import keep_freed_memory
 from fcn_core.models.cpu.constant_border import MIN_CONSTANT_SHARE, ConstantBorderTrunk, MaxPoolStep, Step
 from fcn_core.models.cpu.cpu_conv import GemmConvReLU, PackedConvReLU
+from fcn_core.models.cpu.path_choice import CACHE_FILE, choose_cpu_path
 from fcn_core.models.vgg_fcn import VGG16_STAGES, VGG16FCNBase
 
 logger = logging.getLogger(__name__)
@@ -48,16 +53,26 @@ def optimize_for_inference(model: nn.Module, device: torch.device | str) -> nn.M
     """
     device = torch.device(device)
     model = _without_fast_trunk(model).eval()
-    if device.type == "cpu":
-        keep_freed_memory()
     if device.type == "cpu" and _is_plain_vgg_fcn(model):
+        # The plain forward as the reference port runs it: default layout, NCHW inputs. fc6/fc7
+        # of the fast trunk need that layout too (a channels-last fc6 would be copied: 411 MB).
+        plain = model.to(device=device, memory_format=torch.contiguous_format)
         if not torch.backends.mkldnn.is_available():
             logger.info("oneDNN is not available in this PyTorch build: FCN runs its plain CPU forward")
-            return model.to(device=device, memory_format=torch.channels_last)
-        # fc6/fc7 run as matrix products on their weights viewed as matrices, which needs the
-        # default (contiguous) layout; a channels-last fc6 would be copied (411 MB).
-        return fast_vgg_fcn(model.to(device=device, memory_format=torch.contiguous_format))
+            return plain
+        from fcn_core.weights.store import cache_dir  # not at import: store imports the model registry
+
+        return choose_cpu_path(plain, lambda: fast_vgg_fcn(plain), cache_dir() / CACHE_FILE)
     return model.to(device=device, memory_format=torch.channels_last)
+
+
+def input_memory_format(model: nn.Module) -> torch.memory_format:
+    """The layout to feed ``model`` (as returned by ``optimize_for_inference``) its inputs in:
+    channels-last, except for the plain CPU forward of a VGG FCN, which runs NCHW."""
+    if "features" in vars(model) or not _is_plain_vgg_fcn(model):
+        return torch.channels_last
+    weight = next(model.parameters())  # conv1_1's, the first layer registered
+    return torch.channels_last if weight.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
 
 
 def _is_plain_vgg_fcn(model: nn.Module) -> bool:
