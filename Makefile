@@ -32,10 +32,11 @@ install-desktop:
 	-gtk-update-icon-cache -q -t $(ICON_DIR) 2>/dev/null
 	@echo "Installed: FCN Sticker Studio is in the desktop's application menu (run 'make run' once if the venv is new)."
 
-# The static checks first (seconds), then the suite: lint, the layering contracts
-# (pyproject.toml [tool.importlinter]), then the tests.
+# The static checks first, then the suite: lint, types, the layering contracts
+# (pyproject.toml [tool.mypy] and [tool.importlinter]), then the tests.
 check: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 test: check

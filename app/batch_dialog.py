@@ -45,7 +45,7 @@ from fcn_core.compute.protocol import BatchJob
 from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import AUTO
 from fcn_core.pipeline import StickerRequest
-from fcn_core.save import MESSENGERS, TARGETS
+from fcn_core.save import MESSENGERS, TARGETS, sticker_format
 
 STATUS_TEXT = {"made": "Made", "skipped": "Skipped", "failed": "Failed"}
 
@@ -161,7 +161,7 @@ class BatchDialog(QDialog):
             crf=self.crf_preset.currentData() if self.crf_check.isChecked() else None,
             cleanup=self._document.cleanup,
             style=self._document.style,
-            fmt=fmt,
+            fmt=sticker_format(fmt),
             target=target,
         )
 

@@ -9,7 +9,7 @@ coordinates are photo pixels, which is what ``hovered`` and ``clicked`` report.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPixmap, QTransform, QWheelEvent
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
@@ -174,7 +174,7 @@ class ImageView(QGraphicsView):
         super().leaveEvent(event)
         self.hoverLeft.emit()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         """The hint of the empty window, drawn in viewport coordinates."""
         super().drawForeground(painter, rect)
         if self.has_photo():

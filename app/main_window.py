@@ -14,6 +14,7 @@ re-segmented, the person's choices kept) if it dies or hangs.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import os
@@ -219,7 +220,7 @@ class MainWindow(QMainWindow):
         self.tool_actions: dict[Tool, QAction] = {}
         group = QActionGroup(self)
         for tool in Tool:
-            action = self._action(tool.label, lambda tool=tool: self.edit_tools.set_tool(tool), tool.shortcut)
+            action = self._action(tool.label, functools.partial(self.edit_tools.set_tool, tool), tool.shortcut)
             action.setCheckable(True)
             action.setChecked(tool == Tool.SELECT)
             group.addAction(action)

@@ -131,8 +131,8 @@ class StickerDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         painter.save()
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[attr-defined]
+        rect: QRect = option.rect
+        if option.state & QStyle.StateFlag.State_Selected:
             painter.setPen(QColor(40, 120, 220))
             painter.setBrush(QColor(40, 120, 220, 50))
             painter.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 8, 8)

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from app.document import Document
 from fcn_core.photo import Photo
 from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
-from fcn_core.save import save_sticker, target_for_canvas
+from fcn_core.save import save_sticker, sticker_format, target_for_canvas
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker
 
@@ -146,7 +146,7 @@ class StickerBuilder(QObject):
     def _save(self, sticker: Sticker, path: Path, fmt: str, target: str, overwrite: bool) -> None:
         """Runs on the pool thread."""
         try:
-            result = save_sticker(sticker, path, fmt=fmt, target=target, overwrite=overwrite)
+            result = save_sticker(sticker, path, fmt=sticker_format(fmt), target=target, overwrite=overwrite)
         except Exception as exc:
             self._saveDone.emit(path, None, exc)
         else:

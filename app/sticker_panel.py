@@ -58,7 +58,8 @@ class ColorButton(QPushButton):
         self.clicked.connect(self._choose)
 
     def set_color(self, color: tuple[int, int, int]) -> None:
-        self._color = tuple(color)
+        red, green, blue = color
+        self._color = (red, green, blue)
         self.setIcon(QIcon(swatch(self._color, 16)))
         self.setText(color_hex(self._color))
 

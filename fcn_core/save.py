@@ -102,6 +102,14 @@ TARGETS: dict[str, StickerTarget] = {
 }
 
 
+def sticker_format(name: str) -> StickerFormat:
+    """``name`` as a sticker format, or ``ValueError`` naming the ones there are."""
+    for fmt in STICKER_FORMATS:
+        if name == fmt:
+            return fmt
+    raise ValueError(f"unknown sticker format {name!r}; use {' or '.join(STICKER_FORMATS)}")
+
+
 MESSENGERS: tuple[str, ...] = ("telegram", "whatsapp")
 """The targets a person chooses (the others follow from the canvas: ``target_for_canvas``)."""
 

@@ -290,7 +290,7 @@ class ComputeClient(QObject):
         else:  # dropped: superseded or cancelled in the queue
             self._finish(kind)
 
-    def _on_progress(self, kind: ClientKind, value: tuple) -> None:  # type: ignore[type-arg]
+    def _on_progress(self, kind: ClientKind, value: tuple) -> None:
         if kind == "model":
             self.downloadProgress.emit(*value)
         elif kind == "batch":

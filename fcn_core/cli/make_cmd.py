@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fcn_core.classes import VOC_CLASSES
 from fcn_core.cli import common, errors
-from fcn_core.mask import AUTO
+from fcn_core.mask import normalize_class_refs
 from fcn_core.mask_file import MaskFileError, load_mask
 from fcn_core.photo import Photo, load_photo
 from fcn_core.pipeline import StickerRequest, photo_to_sticker, sticker_file_name, sticker_from_mask
@@ -93,7 +93,7 @@ def _cut(args: argparse.Namespace, photo: Photo, request: StickerRequest) -> tup
     if args.crf:
         raise errors.UsageError("--crf refines the network's probabilities; with --mask use --edges crf")
     try:
-        loaded = load_mask(args.mask, photo.size, VOC_CLASSES, request.classes if request.classes != AUTO else AUTO)
+        loaded = load_mask(args.mask, photo.size, VOC_CLASSES, normalize_class_refs(request.classes))
     except MaskFileError as error:
         raise errors.UsageError(str(error)) from error
     return sticker_from_mask(photo, loaded.mask, request, loaded.class_names or (args.mask.stem,)), edges

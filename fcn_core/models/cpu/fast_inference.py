@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from typing import TypeGuard
 
 import torch
 from torch import nn
@@ -56,14 +57,15 @@ def optimize_for_inference(model: nn.Module, device: torch.device | str) -> nn.M
     if device.type == "cpu" and _is_plain_vgg_fcn(model):
         # The plain forward as the reference port runs it: default layout, NCHW inputs. fc6/fc7
         # of the fast trunk need that layout too (a channels-last fc6 would be copied: 411 MB).
-        plain = model.to(device=device, memory_format=torch.contiguous_format)
+        model.to(device).to(memory_format=torch.contiguous_format)  # in place: Module.to returns self
+        plain = model
         if not torch.backends.mkldnn.is_available():
             logger.info("oneDNN is not available in this PyTorch build: FCN runs its plain CPU forward")
             return plain
         from fcn_core.weights.store import cache_dir  # not at import: store imports the model registry
 
         return choose_cpu_path(plain, lambda: fast_vgg_fcn(plain), cache_dir() / CACHE_FILE)
-    return model.to(device=device, memory_format=torch.channels_last)
+    return model.to(device).to(memory_format=torch.channels_last)
 
 
 def input_memory_format(model: nn.Module) -> torch.memory_format:
@@ -75,7 +77,7 @@ def input_memory_format(model: nn.Module) -> torch.memory_format:
     return torch.channels_last if weight.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
 
 
-def _is_plain_vgg_fcn(model: nn.Module) -> bool:
+def _is_plain_vgg_fcn(model: nn.Module) -> TypeGuard[VGG16FCNBase]:
     """A VGG FCN whose ``features`` is the stock VGG16 trunk (ReLUs, dropout, fc6/fc7); a
     subclass that changes any of that keeps its own forward rather than getting a wrong one."""
     if not isinstance(model, VGG16FCNBase) or type(model).features is not VGG16FCNBase.features:
@@ -91,7 +93,7 @@ def fast_vgg_fcn(model: VGG16FCNBase, min_constant_share: float = MIN_CONSTANT_S
     ``features`` is the fast trunk; the FCN heads call ``self.features``, so their own forward
     runs unchanged. ``min_constant_share``: see ``ConstantBorderTrunk`` (the benchmark's ablation)."""
     fast = copy.copy(model)
-    fast.features = _vgg_fcn_trunk(model, min_constant_share)  # type: ignore[method-assign]
+    fast.features = _vgg_fcn_trunk(model, min_constant_share)  # type: ignore[method-assign,assignment]
     return fast
 
 
@@ -105,7 +107,9 @@ def _vgg_fcn_trunk(model: VGG16FCNBase, min_constant_share: float) -> ConstantBo
     steps += [GemmConvReLU("fc6", model.fc6), GemmConvReLU("fc7", model.fc7)]
     names = [step.name for step in steps]
     taps = (names.index("pool3"), names.index("pool4"), names.index("fc7"))
-    return ConstantBorderTrunk(steps, model.conv1_1.in_channels, taps, min_constant_share)
+    first = model.conv1_1
+    assert isinstance(first, nn.Conv2d)
+    return ConstantBorderTrunk(steps, first.in_channels, taps, min_constant_share)
 
 
 def _without_fast_trunk(model: nn.Module) -> nn.Module:
