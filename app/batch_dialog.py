@@ -39,13 +39,10 @@ from app.errors import Explanation, explain, show_explanation
 from app.form_rows import side_by_side
 from app.settings import AppSettings
 from app.sticker_panel import CRF_PRESET_LABELS
-from fcn_core.batch import BatchReport
-from fcn_core.classes import ClassSet
+from fcn_core import CRF_PRESETS, TARGETS, BatchReport, ClassSet, StickerRequest
 from fcn_core.compute.protocol import BatchJob
-from fcn_core.crf import CRF_PRESETS
 from fcn_core.mask import AUTO
-from fcn_core.pipeline import StickerRequest
-from fcn_core.save import MESSENGERS, TARGETS, sticker_format
+from fcn_core.save import MESSENGERS, sticker_format
 
 STATUS_TEXT = {"made": "Made", "skipped": "Skipped", "failed": "Failed"}
 

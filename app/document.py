@@ -19,15 +19,11 @@ from enum import StrEnum
 
 from PySide6.QtCore import QObject, Signal
 
-from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
+from fcn_core import CRF_PRESETS, TARGETS, MaskCleanup, Photo, Segmentation, StickerStyle
+from fcn_core.crf import DEFAULT_CRF_PRESET
 from fcn_core.edges import EdgeOptions
 from fcn_core.edits import Edit, MaskEdits
-from fcn_core.mask import MaskCleanup
 from fcn_core.objects import PhotoPoint
-from fcn_core.photo import Photo
-from fcn_core.save import TARGETS
-from fcn_core.segmentation import Segmentation
-from fcn_core.sticker import StickerStyle
 
 
 class ViewMode(StrEnum):

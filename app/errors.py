@@ -10,13 +10,11 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.compute.client import ComputeProcessError
+from fcn_core import EmptyMaskError, PhotoError, StickerSaveError, WeightsError
 from fcn_core.batch import BatchError
 from fcn_core.compute.protocol import NoModelError
-from fcn_core.mask import EmptyMaskError
-from fcn_core.photo import PhotoError
-from fcn_core.save import StickerSaveError
 from fcn_core.weights.download import DownloadError
-from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
+from fcn_core.weights.errors import WeightsNotFoundError
 
 LOAD_WEIGHTS_STEP = "Use Model ▸ Load weights… to pick a weights file you have."
 

@@ -18,7 +18,8 @@ from scipy import ndimage
 from app.document import Document
 from app.image_view import ImageView
 from app.imaging import qimage_from_array
-from fcn_core.mask import EmptyMaskError, MaskWindow, Selection, clean_mask
+from fcn_core import EmptyMaskError
+from fcn_core.mask import MaskWindow, Selection, clean_mask
 from fcn_core.objects import restrict_to_objects
 
 HIGHLIGHT_SIDE = 1024

@@ -13,9 +13,9 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
-from fcn_core.mask import EmptyMaskError, select_mask
+from fcn_core import EmptyMaskError, Segmentation
+from fcn_core.mask import select_mask
 from fcn_core.overlay import overlay_rgba
-from fcn_core.segmentation import Segmentation
 
 ADDED_COLOR = (40, 200, 70)
 """CRF view: pixels the CRF added to the selection."""

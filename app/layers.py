@@ -10,7 +10,7 @@ import numpy as np
 
 from app.document import Document, ViewMode
 from app.imaging import crf_diff_layer, labels_layer, probability_layer, selection_mask, selection_probability
-from fcn_core.segmentation import Segmentation
+from fcn_core import Segmentation
 
 
 @dataclass(frozen=True)

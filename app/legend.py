@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from app.imaging import swatch
-from fcn_core.classes import ClassSet
+from fcn_core import ClassSet
 
 CLASS_ROLE = Qt.ItemDataRole.UserRole
 SMALL_ICON_SIDE = 16

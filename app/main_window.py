@@ -60,13 +60,12 @@ from app.sticker_panel import StickerPanel
 from app.undo_commands import UndoRecorder
 from app.view_panel import ViewPanel
 from app.wheel_guard import wheel_only_when_focused
+from fcn_core import EmptyMaskError, Photo, Segmentation, Sticker
 from fcn_core.compute.protocol import ModelInfo, NoModelError
-from fcn_core.mask import AUTO, EmptyMaskError, resolve_classes
-from fcn_core.photo import IMAGE_SUFFIXES, Photo
+from fcn_core.mask import AUTO, resolve_classes
+from fcn_core.photo import IMAGE_SUFFIXES
 from fcn_core.pipeline import sticker_file_name
 from fcn_core.save import STICKER_FORMATS, SavedSticker
-from fcn_core.segmentation import Segmentation
-from fcn_core.sticker import Sticker
 
 logger = logging.getLogger(__name__)
 

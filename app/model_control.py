@@ -25,8 +25,9 @@ from app.compute.client import ComputeClient
 from app.errors import Explanation, explain, show_explanation
 from app.segmenter_factory import ModelRequest
 from app.settings import AppSettings
+from fcn_core import get_model_spec
 from fcn_core.compute.protocol import ModelInfo
-from fcn_core.models.registry import ModelSpec, all_model_specs, get_model_spec
+from fcn_core.models.registry import ModelSpec, all_model_specs
 from fcn_core.weights.download import DownloadCancelled, DownloadError
 from fcn_core.weights.errors import WeightsNotFoundError
 from fcn_core.weights.sources import TORCHVISION_RELEASES

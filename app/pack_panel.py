@@ -52,6 +52,7 @@ from app.errors import Explanation, explain, show_explanation
 from app.form_rows import side_by_side
 from app.imaging import qimage_from_array
 from app.settings import AppSettings
+from fcn_core import Photo, Segmentation, StickerRequest
 from fcn_core.packs import model as packs
 from fcn_core.packs.check import PackRuleError, quick_problems
 from fcn_core.packs.emojis import default_emojis
@@ -60,9 +61,6 @@ from fcn_core.packs.render import render_for_pack
 from fcn_core.packs.rules import Problem, split_emojis
 from fcn_core.packs.telegram import DEFAULT_API_URL, BotApi, TelegramError, upload_pack
 from fcn_core.packs.whatsapp import export_whatsapp
-from fcn_core.photo import Photo
-from fcn_core.pipeline import StickerRequest
-from fcn_core.segmentation import Segmentation
 
 logger = logging.getLogger(__name__)
 

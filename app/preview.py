@@ -21,8 +21,8 @@ from PySide6.QtGui import QColor, QDrag, QImage, QMouseEvent, QPainter, QPaintEv
 from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 from app.imaging import checkerboard, qimage_from_array
+from fcn_core import Sticker
 from fcn_core.atomic_file import write_bytes_atomically
-from fcn_core.sticker import Sticker
 
 MIN_SIDE = 240
 ZOOM_STEP = 1.25

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.compute.client import ComputeClient
 from app.document import CrfKey, Document
-from fcn_core.segmentation import Segmentation
+from fcn_core import Segmentation
 
 
 class Refinement(QObject):

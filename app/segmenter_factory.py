@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from fcn_core.classes import ClassSet
+from fcn_core import ClassSet
 from fcn_core.pipeline import SegmenterLike
 
 ProgressCallback = Callable[[int, "int | None"], None]

@@ -14,12 +14,10 @@ from typing import Literal
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from fcn_core import CRF_PRESETS, DEFAULT_MODEL, MaskCleanup, StickerStyle, model_names
 from fcn_core.colors import color_hex, parse_color
-from fcn_core.crf import CRF_PRESETS, DEFAULT_CRF_PRESET
-from fcn_core.mask import MaskCleanup
-from fcn_core.models.registry import DEFAULT_MODEL, model_names
+from fcn_core.crf import DEFAULT_CRF_PRESET
 from fcn_core.save import MESSENGERS
-from fcn_core.sticker import StickerStyle
 
 MAX_RECENT_FILES = 10
 FolderKind = Literal["open", "save", "weights", "batch_input", "batch_output"]

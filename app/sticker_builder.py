@@ -19,11 +19,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from app.document import Document
-from fcn_core.photo import Photo
-from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
-from fcn_core.save import save_sticker, sticker_format, target_for_canvas
-from fcn_core.segmentation import Segmentation
-from fcn_core.sticker import Sticker
+from fcn_core import Photo, Segmentation, Sticker, StickerRequest, save_sticker, sticker_from_segmentation
+from fcn_core.save import sticker_format, target_for_canvas
 
 logger = logging.getLogger(__name__)
 

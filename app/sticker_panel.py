@@ -31,12 +31,11 @@ from app.form_rows import side_by_side
 from app.imaging import swatch
 from app.preview import ChatBackground, StickerPreview
 from app.settings import OUTPUT_FORMATS
+from fcn_core import CRF_PRESETS, TARGETS, MaskCleanup, Sticker
 from fcn_core.colors import color_hex
-from fcn_core.crf import CRF_PRESETS
 from fcn_core.edges import EDGE_METHODS
-from fcn_core.mask import MaskCleanup
-from fcn_core.save import MESSENGERS, TARGETS
-from fcn_core.sticker import CANVASES, TELEGRAM_STYLE, Sticker
+from fcn_core.save import MESSENGERS
+from fcn_core.sticker import CANVASES, TELEGRAM_STYLE
 
 EDGE_LABELS = {"none": "Hard (mask)", "crf": "CRF band", "matting": "Matting (soft)"}
 CANVAS_LABELS = {"sticker": "Sticker 512", "emoji": "Emoji 100", "photo": "Photo size"}

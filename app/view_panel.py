@@ -17,10 +17,9 @@ from app.document import Document, ViewMode
 from app.image_view import ImageView
 from app.imaging import display_image, qimage_from_array
 from app.layers import class_at, layer_inputs, render_layer
+from fcn_core import Photo, Segmentation
 from fcn_core.mask import BACKGROUND_INDEX
 from fcn_core.objects import PhotoPoint, object_regions, working_pixel
-from fcn_core.photo import Photo
-from fcn_core.segmentation import Segmentation
 
 
 def toggled_object(

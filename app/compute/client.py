@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.compute.channel import ComputeChannel
 from app.imaging import display_image
 from app.segmenter_factory import ModelRequest, SegmenterFactory
+from fcn_core import Photo, Segmentation, load_photo
 from fcn_core.compute.protocol import (
     BatchJob,
     Cancel,
@@ -45,8 +46,6 @@ from fcn_core.compute.protocol import (
     Segment,
     Start,
 )
-from fcn_core.photo import Photo, load_photo
-from fcn_core.segmentation import Segmentation
 
 logger = logging.getLogger(__name__)
 
