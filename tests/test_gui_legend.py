@@ -6,16 +6,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from tests.gui_helpers import PERSON, SOFA, StubFactory, open_and_wait, ready_window, temp_settings, write_photo
-
-PHOTO_SIZE = (120, 160)
+from tests.gui_helpers import PERSON, SOFA, open_and_wait, write_photo
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
-    open_and_wait(qtbot, window, write_photo(tmp_path / "p.png", PHOTO_SIZE))
-    return window
+def window(window_with_photo):
+    return window_with_photo
 
 
 def row_names(legend) -> list[str]:

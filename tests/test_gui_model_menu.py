@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 import app.model_control as model_control
 from app.segmenter_factory import ModelRequest
 from fcn_core.models.registry import get_model_spec
 from fcn_core.weights.download import DownloadError
 from fcn_core.weights.errors import WeightsError, WeightsNotFoundError
-from tests.gui_helpers import DialogRecorder, show_window, temp_settings, write_photo
+from tests.gui_helpers import show_window, temp_settings, write_photo
 from tests.gui_stubs import StubFactory, model_requests
-
-
-@pytest.fixture
-def dialogs(monkeypatch) -> DialogRecorder:
-    recorder = DialogRecorder()
-    monkeypatch.setattr(QMessageBox, "critical", recorder)
-    monkeypatch.setattr(QMessageBox, "warning", recorder)
-    return recorder
 
 
 def ticked(window) -> list[str]:

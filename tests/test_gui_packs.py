@@ -11,24 +11,16 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
 
 from fcn_core.packs.model import open_pack
 from tests.bot_api_server import Call, error, fake_bot_api
-from tests.gui_helpers import DialogRecorder, event_loop_ticks, open_and_wait, ready_window, temp_settings
+from tests.gui_helpers import event_loop_ticks, open_and_wait, ready_window, temp_settings
 from tests.pack_helpers import GroundTruthFactory, needs_voc, voc_photo_path
 
 pytestmark = needs_voc
 TOKEN = "123456789:AAHsecret-token_for_tests"
 PHOTOS = ("2009_003466", "2007_000676", "2008_000853")  # dog, sheep, cat
 
-
-@pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogRecorder:
-    recorder = DialogRecorder()
-    monkeypatch.setattr(QMessageBox, "critical", recorder)
-    monkeypatch.setattr(QMessageBox, "warning", recorder)
-    return recorder
 
 
 @pytest.fixture

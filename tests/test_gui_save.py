@@ -7,21 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from app.errors import explain
 from fcn_core.save import StickerSaveError
-from tests.gui_helpers import DialogRecorder, StubFactory, open_and_wait, ready_window, temp_settings, write_photo
+from tests.gui_helpers import StubFactory, open_and_wait, ready_window, temp_settings, write_photo
 
 PHOTO_SIZE = (120, 160)
 
-
-@pytest.fixture
-def dialogs(monkeypatch) -> DialogRecorder:
-    recorder = DialogRecorder()
-    monkeypatch.setattr(QMessageBox, "critical", recorder)
-    monkeypatch.setattr(QMessageBox, "warning", recorder)
-    return recorder
 
 
 @pytest.fixture

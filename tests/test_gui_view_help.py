@@ -11,16 +11,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.document import ViewMode
 from app.help_dialogs import ShortcutsDialog
-from tests.gui_helpers import StubFactory, click_photo, disc_centre, open_and_wait, ready_window, temp_settings, write_photo
+from tests.gui_helpers import click_photo, disc_centre
 
 PHOTO_SIZE = (120, 160)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    window = ready_window(qtbot, temp_settings(tmp_path), StubFactory())
-    open_and_wait(qtbot, window, write_photo(tmp_path / "p.png", PHOTO_SIZE))
-    return window
+def window(window_with_photo):
+    return window_with_photo
 
 
 def settle(qtbot) -> None:
