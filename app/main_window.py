@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
         self.refinement.failed.connect(self._on_refine_failed)
         service.busyChanged.connect(self._on_busy)
         service.restarted.connect(self._on_compute_restarted)
+        service.modelFailed.connect(self._refresh_preview)  # no model is coming: say so, not 'Loading…'
         self.model_control.modelReady.connect(self._on_model_ready)
         self.model_control.message.connect(self.show_message)
         doc.segmentationChanged.connect(self._refresh_legend)
@@ -474,6 +475,10 @@ class MainWindow(QMainWindow):
         else:
             self.sticker_panel.show_sticker(None, "Refining the edges…")
         self._update_actions()
+
+    def _refresh_preview(self) -> None:
+        """Re-say what the preview shows when something other than the document changed."""
+        self._on_sticker_built(self.builder.sticker)
 
     def _on_sticker_failed(self, exc: Exception) -> None:
         self.sticker_panel.show_sticker(None, explain(exc, "make the sticker").text.split("\n\n")[0])

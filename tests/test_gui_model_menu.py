@@ -87,3 +87,12 @@ def test_each_next_step_does_what_its_button_says(qtbot, tmp_path, monkeypatch, 
     assert dialogs.calls == []  # the choice replaced the old wall-of-text dialog
     assert model_requests(log)[-1] == expected
     assert ticked(window) == [expected.name]
+
+
+def test_after_not_now_the_preview_says_no_model_is_loaded(qtbot, tmp_path, monkeypatch, dialogs):
+    """Seen under Xvfb: after "Not now" the preview kept saying "Loading the model…" for good."""
+    monkeypatch.setattr(model_control, "ask_weights", lambda parent, spec, reason: "cancel")
+    window = show_window(qtbot, temp_settings(tmp_path), StubFactory(outcomes=[WeightsNotFoundError("none")]))
+    window.open_photo(write_photo(tmp_path / "a.png"))
+    qtbot.waitUntil(lambda: window.document.photo is not None and not window.service.is_running("model"), timeout=10_000)
+    qtbot.waitUntil(lambda: "No model loaded" in window.sticker_panel.preview.text, timeout=5_000)
