@@ -3,6 +3,10 @@
 Weights are never replaced by random ones: when none are found the user is asked what to do
 (load a file they have, or download after seeing where from and how big), a download shows a
 progress dialog that can be cancelled, and every failure is a dialog that names the next step.
+A file the user loads is imported into the weights cache (as ``fcn-sticker weights import``
+does), so the command line finds it too and moving the file later breaks nothing; the model
+switches to the architecture the file holds, and where the file does not say (FCN-8s or
+FCN-8s-at-once), the user is asked which it is.
 Loading runs in the compute process; the model that was loaded before stays in use until a new
 one is, and the menu ticks only the model in use (a model being loaded, or one the user then said
 "Not now" to, is not ticked).
@@ -26,10 +30,10 @@ from app.errors import Explanation, explain, show_explanation
 from app.segmenter_factory import ModelRequest
 from app.settings import AppSettings
 from fcn_core import get_model_spec
-from fcn_core.compute.protocol import ModelInfo
+from fcn_core.compute.protocol import ImportedWeights, ImportWeights, ModelInfo
 from fcn_core.models.registry import ModelSpec, all_model_specs
 from fcn_core.weights.download import DownloadCancelled, DownloadError
-from fcn_core.weights.errors import WeightsNotFoundError
+from fcn_core.weights.errors import AmbiguousWeightsError, WeightsNotFoundError
 from fcn_core.weights.sources import TORCHVISION_RELEASES
 
 logger = logging.getLogger(__name__)
@@ -124,6 +128,33 @@ def ask_after_download_failure(parent: QWidget, spec: ModelSpec, exc: Exception)
     return choices.get(box.clickedButton(), "cancel")
 
 
+def architecture_box(
+    parent: QWidget | None, path: Path, candidates: tuple[str, ...]
+) -> tuple[QMessageBox, dict[QAbstractButton, str]]:
+    """Which of ``candidates`` (architectures with the same layers) ``path`` holds, asked in
+    words: one button per model, named by its description."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Which model is this?")
+    box.setText(f"<b>Which model are the weights in {html.escape(path.name)} for?</b>")
+    box.setInformativeText(
+        "These models have the same layers, and the file does not say which one it was trained as. "
+        "Pick the one its source names (loading it as the other gives wrong results)."
+    )
+    choices: dict[QAbstractButton, str] = {
+        box.addButton(get_model_spec(name).description, QMessageBox.ButtonRole.AcceptRole): name for name in candidates
+    }
+    box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    return box, choices
+
+
+def ask_architecture(parent: QWidget, path: Path, candidates: tuple[str, ...]) -> str | None:
+    """The model the user says ``path`` holds; None for Cancel."""
+    box, choices = architecture_box(parent, path, candidates)
+    box.exec()
+    return choices.get(box.clickedButton())
+
+
 class ModelControl(QObject):
     """Owns the Model menu and the weights dialogs; asks the compute process to load models."""
 
@@ -140,8 +171,8 @@ class ModelControl(QObject):
         self._progress: QProgressDialog | None = None
         self.active_name: str | None = None
         self._wanted: str | None = None  # the model last chosen, until it loads or the user gives up on it
-        self.loading: ModelRequest | None = None
-        """The load request in flight, if any."""
+        self.loading: ModelRequest | ImportWeights | None = None
+        """The load (or weights import) request in flight, if any."""
         self.menu = QMenu("&Model", window)
         self._group = QActionGroup(self)
         self._actions: dict[str, QAction] = {}
@@ -157,6 +188,8 @@ class ModelControl(QObject):
         self.download_action = self.menu.addAction("&Download weights…", lambda: self.download())
         service.modelLoaded.connect(self._on_loaded)
         service.modelFailed.connect(self._on_failed)
+        service.weightsImported.connect(self._on_imported)
+        service.importFailed.connect(self._on_import_failed)
         service.downloadProgress.connect(self._on_progress)
 
     @property
@@ -179,13 +212,17 @@ class ModelControl(QObject):
         self._service.load_model(request)
 
     def load_weights_file(self) -> None:
-        name = self.selected_name
+        """Import a file the user picks; its model is loaded from the cache once it is in."""
         path, _ = QFileDialog.getOpenFileName(
-            self._window, f"Load weights for {name}", self._settings.last_folder("weights"), WEIGHTS_FILTER
+            self._window, "Load a weights file", self._settings.last_folder("weights"), WEIGHTS_FILTER
         )
         if path:
             self._settings.set_last_folder("weights", Path(path).parent)
-            self._load(ModelRequest(name, Path(path)))
+            self._import(ImportWeights(Path(path)))
+
+    def _import(self, request: ImportWeights) -> None:
+        self.loading = request
+        self._service.import_weights(request)
 
     def download(self, *, confirmed: bool = False) -> None:
         spec = get_model_spec(self.selected_name)
@@ -210,12 +247,31 @@ class ModelControl(QObject):
         self._wanted = None
         self._check(request.name)
         self._settings.set_model_name(request.name)
-        if request.weights is not None:
-            self._settings.set_weights_file(request.name, request.weights)
         if not self._service.recovery:  # after a restart the window's own message stays up
             note = info.device_message
             self.message.emit(f"Model {request.name} ready." + (f" {note}" if note else ""))
         self.modelReady.emit(info)
+
+    def _on_imported(self, request: ImportWeights, imported: ImportedWeights) -> None:
+        self._settle(request)
+        name = imported.model_name
+        self._settings.set_weights_file(name, None)  # a file remembered by an older version no longer wins over the cache
+        self._wanted = name
+        self.message.emit(f"{request.path.name} holds {name} weights; they are now kept with the program. Loading {name}…")
+        self._load(ModelRequest(name))
+
+    def _on_import_failed(self, request: ImportWeights, exc: Exception) -> None:
+        self._settle(request)
+        if isinstance(exc, AmbiguousWeightsError):
+            self.asking = True
+            try:
+                name = ask_architecture(self._window, request.path, exc.candidates)
+            finally:
+                self.asking = False
+            if name is not None:
+                self._import(ImportWeights(request.path, name))
+            return
+        self._explain_failure(exc, f"load the weights in {request.path.name}")
 
     def _on_failed(self, request: ModelRequest, exc: Exception) -> None:
         self._settle(request)
@@ -243,7 +299,10 @@ class ModelControl(QObject):
             return
         if request.weights is not None and request.weights == self._settings.weights_file(request.name):
             self._settings.set_weights_file(request.name, None)  # do not fail the same way at every start
-        explanation = explain(exc, f"load the model {request.name}")
+        self._explain_failure(exc, f"load the model {request.name}")
+
+    def _explain_failure(self, exc: Exception, doing: str) -> None:
+        explanation = explain(exc, doing)
         in_use = f"The model {self.active_name} stays in use." if self.active_name else "No model is loaded yet."
         show_explanation(self._window, replace(explanation, text=f"{explanation.text}\n\n{in_use}"))
 
@@ -267,7 +326,7 @@ class ModelControl(QObject):
             self._wanted = None
             self.message.emit("No weights downloaded; Model ▸ Download weights… tries again.")
 
-    def _settle(self, request: ModelRequest) -> None:
+    def _settle(self, request: ModelRequest | ImportWeights) -> None:
         if request == self.loading:
             self.loading = None
 

@@ -99,7 +99,8 @@ class AppSettings:
         self.store.setValue("model/name", name)
 
     def weights_file(self, model_name: str) -> Path | None:
-        """The weights file the user picked for ``model_name`` (None: use the cache)."""
+        """The weights file remembered for ``model_name`` by versions whose Load weights… kept a path
+        (None: use the cache, where Load weights… now imports files)."""
         value = self.store.value(f"model/weights/{model_name}", "")
         return Path(str(value)) if value else None
 

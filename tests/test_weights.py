@@ -20,6 +20,7 @@ from fcn_core.models.normalization import CAFFE_BGR, IMAGENET_RGB
 from fcn_core.models.registry import get_model_spec
 from fcn_core.models.vgg_fcn import FCN8s, FCN16s
 from fcn_core.weights.checkpoint import load_checkpoint, save_checkpoint
+from fcn_core.weights.errors import AmbiguousWeightsError
 from fcn_core.weights.sources import WeightSource
 from fcn_core.weights.store import (
     DownloadError,
@@ -98,6 +99,18 @@ def test_pytorch_fcn_file_fits_atonce_too(tmp_path: Path) -> None:
     loaded = load_model("fcn8s-atonce", path)
     assert loaded.model.pool4_scale == 0.01
     _assert_weights(loaded.model, state)
+
+
+def test_an_ambiguous_file_names_its_candidates_also_after_crossing_to_the_window(tmp_path: Path) -> None:
+    """The window asks which model such a file holds (#12 item 5): it needs the candidates, and
+    the error reaches it pickled from the compute process."""
+    path, _ = _pytorch_fcn_file(tmp_path / "w.pth")
+    with pytest.raises(AmbiguousWeightsError) as raised:
+        import_weights(path)
+    crossed = pickle.loads(pickle.dumps(raised.value))
+    assert isinstance(crossed, AmbiguousWeightsError) and str(crossed) == str(raised.value)
+    assert crossed.candidates == ("fcn8s", "fcn8s-atonce")
+    assert not imported_checkpoint_path("fcn8s").exists()
 
 
 def _published_as(monkeypatch: pytest.MonkeyPatch, model_name: str, path: Path) -> None:

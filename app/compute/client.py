@@ -35,6 +35,8 @@ from fcn_core.compute.protocol import (
     BatchJob,
     Cancel,
     Heartbeat,
+    ImportedWeights,
+    ImportWeights,
     LoadModel,
     ModelInfo,
     Payload,
@@ -95,6 +97,8 @@ class ComputeClient(QObject):
 
     modelLoaded = Signal(object, object)  # ModelRequest, ModelInfo
     modelFailed = Signal(object, object)  # ModelRequest, exception
+    weightsImported = Signal(object, object)  # ImportWeights, ImportedWeights
+    importFailed = Signal(object, object)  # ImportWeights, exception
     downloadProgress = Signal(object, object)  # bytes done, bytes total or None
     photoLoaded = Signal(object, object)  # Photo, its display QImage
     segmented = Signal(object)  # Segmentation
@@ -167,6 +171,11 @@ class ComputeClient(QObject):
     # requests ---------------------------------------------------------------------------------
     def load_model(self, request: ModelRequest) -> None:
         self._send("model", f"Loading model {request.name}…", request, LoadModel(request))
+
+    def import_weights(self, request: ImportWeights) -> None:
+        """Import a weights file into the cache (a model request: a newer load replaces it, and
+        the model in use stays until the imported one is loaded)."""
+        self._send("model", f"Importing {request.path.name}…", request, request)
 
     def open(self, source: Path | Photo) -> None:
         """Decode (for a path, announcing the photo with ``photoLoaded``) and segment; a newer
@@ -296,7 +305,9 @@ class ComputeClient(QObject):
             self.batchProgress.emit(*value)
 
     def _on_done(self, kind: ClientKind, running: _Running, result: object) -> None:
-        if kind == "model":
+        if kind == "model" and isinstance(result, ImportedWeights):
+            self.weightsImported.emit(running.payload, result)
+        elif kind == "model":
             assert isinstance(result, ModelInfo) and isinstance(running.payload, ModelRequest)
             self.model, self._model_request = result, running.payload
             self.modelLoaded.emit(running.payload, result)
@@ -312,7 +323,9 @@ class ComputeClient(QObject):
 
     def _fail(self, kind: ClientKind, running: _Running, exc: Exception) -> None:
         self._finish(kind)
-        if kind == "model":
+        if kind == "model" and isinstance(running.payload, ImportWeights):
+            self.importFailed.emit(running.payload, exc)
+        elif kind == "model":
             self.recovery = ""
             self.modelFailed.emit(running.payload, exc)
         elif kind == "open":
@@ -370,6 +383,9 @@ class ComputeClient(QObject):
                 "Start again to continue where it stopped."
             ))
         model = interrupted["model"].payload if "model" in interrupted else self._model_request
+        if isinstance(model, ImportWeights):  # not redone (the file may be what crashed it); the model in use comes back
+            self.importFailed.emit(model, ComputeProcessError(f"The compute process {reason} while importing {model.path.name}."))
+            model = self._model_request
         gave_up = self._restarts_in_a_row > MAX_RESTARTS_IN_A_ROW
         if gave_up:
             text += " It failed on the same work again, so that is not retried."

@@ -16,6 +16,8 @@ from typing import Any
 
 from fcn_core.batch import BatchReport, run_batch
 from fcn_core.compute.protocol import (
+    ImportedWeights,
+    ImportWeights,
     LoadModel,
     ModelInfo,
     NoModelError,
@@ -54,6 +56,8 @@ class ComputeState:
     ) -> object:
         if isinstance(payload, LoadModel):
             return self.load_model(payload, progress, cancelled)
+        if isinstance(payload, ImportWeights):
+            return self.import_weights(payload)
         if isinstance(payload, Segment):
             return self.segment(request_id, payload)
         if isinstance(payload, PrepareCrf):
@@ -71,6 +75,16 @@ class ComputeState:
         segmenter = self._factory(payload.model_request, lambda done, total: progress((done, total)), cancelled)
         self._segmenter = segmenter
         return ModelInfo(segmenter.model_name, segmenter.classes, getattr(segmenter, "device_message", ""))
+
+    @staticmethod
+    def import_weights(payload: ImportWeights) -> ImportedWeights:
+        """The library's own import (whatever the factory): the file is checked by loading it,
+        then stored where ``load_model`` and ``fcn-sticker`` look first. The model in use is
+        untouched; the window loads the imported one next."""
+        from fcn_core.weights.store import import_weights  # torch: only in this process, only when asked
+
+        checkpoint = import_weights(payload.path, payload.model_name)
+        return ImportedWeights(checkpoint.stem, checkpoint)  # the cache names it <model>.pt
 
     def segment(self, request_id: int, payload: Segment) -> Segmentation:
         if self._segmenter is None:

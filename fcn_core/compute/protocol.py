@@ -60,6 +60,26 @@ class LoadModel:
 
 
 @dataclass(frozen=True)
+class ImportWeights:
+    """Import a weights file into the cache (``fcn_core.weights.store.import_weights``, as
+    ``fcn-sticker weights import`` does) as ``model_name``, or (None) as the architecture the
+    file holds; answered with :class:`ImportedWeights`. The window then loads that model, which
+    finds the file in the cache: the window and the command line share it, and the next start
+    does not depend on where the original file lies."""
+
+    path: Path
+    model_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedWeights:
+    """The architecture a file was imported as, and its checkpoint in the cache."""
+
+    model_name: str
+    checkpoint: Path
+
+
+@dataclass(frozen=True)
 class Segment:
     photo: Photo
 
@@ -88,10 +108,10 @@ class RunBatch:
     job: BatchJob
 
 
-Payload = LoadModel | Segment | PrepareCrf | Refine | RunBatch
+Payload = LoadModel | ImportWeights | Segment | PrepareCrf | Refine | RunBatch
 
 KIND_OF: dict[type, RequestKind] = {
-    LoadModel: "model", Segment: "segment", PrepareCrf: "prepare", Refine: "refine", RunBatch: "batch",
+    LoadModel: "model", ImportWeights: "model", Segment: "segment", PrepareCrf: "prepare", Refine: "refine", RunBatch: "batch",
 }
 
 

@@ -16,6 +16,19 @@ class WeightsNotFoundError(WeightsError):
     """No weights for a model on disk, and downloading was not allowed."""
 
 
+class AmbiguousWeightsError(WeightsError):
+    """A file fits several architectures (``candidates``) and says nothing that tells them
+    apart: the caller must name the model (the command line asks for ``--model``, the window
+    asks which one it is)."""
+
+    def __init__(self, message: str, candidates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+    def __reduce__(self) -> tuple[type[AmbiguousWeightsError], tuple[str, tuple[str, ...]]]:
+        return type(self), (str(self), self.candidates)  # crosses to the window from the compute process
+
+
 OFFLINE_HINT = (
     "Without internet access: download the file on another machine, then run "
     "`fcn-sticker weights import PATH --model {model}` or use “Load weights…” in the app."

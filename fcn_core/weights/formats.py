@@ -39,7 +39,7 @@ from fcn_core.models.registry import VGG_FCN_CLASS_NAMES, all_model_specs
 from fcn_core.models.vgg_fcn import VGG16_STAGES
 from fcn_core.weights.caffe import CaffeFormatError, caffe_layers_to_state_dict, constant_scales, read_caffemodel
 from fcn_core.weights.checkpoint import checkpoint_from_dict, is_project_checkpoint, safe_torch_load
-from fcn_core.weights.errors import WeightsError
+from fcn_core.weights.errors import AmbiguousWeightsError, WeightsError
 from fcn_core.weights.sources import WeightFormat
 
 TORCHVISION_PREFIX = "model."
@@ -82,13 +82,14 @@ class WeightsFile:
 
     @property
     def arch(self) -> str:
-        """The one architecture this file holds; ``WeightsError`` where it fits several and
+        """The one architecture this file holds; ``AmbiguousWeightsError`` where it fits several and
         says nothing that tells them apart (the caller must name the model)."""
         if len(self.archs) > 1:
-            raise WeightsError(
+            raise AmbiguousWeightsError(
                 f"cannot tell whether {self.path} holds {' or '.join(self.archs)} weights: they have the same layers "
                 f"and the file does not say (no recorded architecture, not a published file); "
-                f"name it with {' or '.join(f'--model {arch}' for arch in self.archs)}"
+                f"name it with {' or '.join(f'--model {arch}' for arch in self.archs)}",
+                self.archs,
             )
         return self.archs[0]
 
