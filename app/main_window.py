@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.document = Document(self)
         self.service = ComputeClient(segmenter_factory, deadlines, self)
-        self.builder = StickerBuilder(self.document, self)
+        self.builder = StickerBuilder(self.document, self.service, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
         self._opened_while_model_loads = False
