@@ -522,7 +522,7 @@ class MainWindow(QMainWindow):
         self.pack_dock.show()
         self.pack_dock.raise_()
         crf = doc.crf.preset if doc.crf.enabled else None  # the displayed segmentation is already refined
-        if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf):
+        if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf, refined=self.builder.refined):
             self.pack_panel.ask_new_pack()
 
     def copy_sticker(self) -> None:

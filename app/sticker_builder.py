@@ -24,7 +24,7 @@ can leave Save enabled and the last preview in view instead of blanking both on 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,14 +72,16 @@ class _Refinement:
 
 
 class StickerBuilder(QObject):
-    """``sticker`` is the current sticker, or None while building or when there is nothing to build."""
+    """``sticker`` is the current sticker, or None while building or when there is nothing to build;
+    ``refined`` the edge-refined cut it was made from when the edges are refined (else None), so a
+    pack's sticker can be made from the same mask without refining again in this process."""
 
     built = Signal(object)  # Sticker, or None when there is nothing to build
     buildFailed = Signal(object)  # exception
     saved = Signal(object)  # SavedSticker
     saveFailed = Signal(object, object)  # path, exception
 
-    _buildDone = Signal(int, object, object)  # generation, sticker, exception (from the pool thread)
+    _buildDone = Signal(int, object, object, object)  # generation, sticker, refined cut, exception (pool thread)
     _cutDone = Signal(object)  # _Build (from the pool thread)
     _saveDone = Signal(object, object, object)  # path, SavedSticker, exception (from the pool thread)
 
@@ -98,6 +100,7 @@ class StickerBuilder(QObject):
         self._queued_save: tuple[Path, bool] | None = None
         self._closed = False
         self.sticker: Sticker | None = None
+        self.refined: CutOut | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -133,7 +136,7 @@ class StickerBuilder(QObject):
         if self._closed:
             return
         self._generation += 1
-        self.sticker = None
+        self.sticker, self.refined = None, None
         self._timer.start()
 
     def _start_build(self) -> None:
@@ -160,9 +163,9 @@ class StickerBuilder(QObject):
                 return
             sticker = sticker_from_patch(photo, cut.patch, request, cut.class_names)
         except Exception as exc:
-            self._buildDone.emit(generation, None, exc)
+            self._buildDone.emit(generation, None, None, exc)
         else:
-            self._buildDone.emit(generation, sticker, None)
+            self._buildDone.emit(generation, sticker, None, None)
 
     def _on_cut(self, build: _Build) -> None:
         """The edited mask is cut: use the refinement made for it, wait for the one on its way, or ask."""
@@ -202,12 +205,12 @@ class StickerBuilder(QObject):
         if build.generation != self._generation:
             return
         try:
-            patch = build.cut.patch if matte is None else apply_edge_matte(build.cut.patch, matte)
-            sticker = sticker_from_patch(build.photo, patch, build.request, build.cut.class_names)
+            refined = replace(build.cut, patch=build.cut.patch if matte is None else apply_edge_matte(build.cut.patch, matte))
+            sticker = sticker_from_patch(build.photo, refined.patch, build.request, refined.class_names)
         except Exception as exc:
-            self._buildDone.emit(build.generation, None, exc)
+            self._buildDone.emit(build.generation, None, None, exc)
         else:
-            self._buildDone.emit(build.generation, sticker, None)
+            self._buildDone.emit(build.generation, sticker, refined, None)
 
     def _on_matte_failed(self, exc: Exception, tag: int) -> None:
         known, build = self._refinement, self._waiting
@@ -215,9 +218,9 @@ class StickerBuilder(QObject):
             return
         self._refinement = self._waiting = None
         if build is not None:
-            self._on_build_done(build.generation, None, exc)
+            self._on_build_done(build.generation, None, None, exc)
 
-    def _on_build_done(self, generation: int, sticker: Sticker | None, exc: Exception | None) -> None:
+    def _on_build_done(self, generation: int, sticker: Sticker | None, refined: CutOut | None, exc: Exception | None) -> None:
         if generation != self._generation:
             return
         self._settled = generation
@@ -226,7 +229,7 @@ class StickerBuilder(QObject):
             self.buildFailed.emit(exc)
             self._fail_queued_save(exc)
         else:
-            self.sticker = sticker
+            self.sticker, self.refined = sticker, refined
             self.built.emit(sticker)
             if self._queued_save is not None:
                 path, overwrite = self._queued_save

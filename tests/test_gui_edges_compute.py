@@ -11,8 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from fcn_core import matting
 from fcn_core.edges import EdgeMatte, EdgeOptions
+from fcn_core.packs.model import open_pack
 from fcn_core.pipeline import sticker_from_segmentation
 from tests.gui_helpers import (
     PERSON,
@@ -45,8 +48,13 @@ def refined_sticker(qtbot, window, edges: EdgeOptions):
     return window.builder.sticker
 
 
-def test_matting_comes_from_the_compute_process_and_the_window_keeps_ticking(qtbot, tmp_path):
+def no_matting_here(*args: object) -> None:
+    raise AssertionError("matting ran in the window's process")
+
+
+def test_matting_comes_from_the_compute_process_and_the_window_keeps_ticking(qtbot, tmp_path, monkeypatch):
     window = person_window(qtbot, tmp_path)
+    monkeypatch.setattr(matting, "matte", no_matting_here)  # in this process only
     answers: list[object] = []
     window.service.edgesRefined.connect(lambda matte, tag: answers.append(matte))
     with event_loop_ticks() as ticks:
@@ -54,6 +62,7 @@ def test_matting_comes_from_the_compute_process_and_the_window_keeps_ticking(qtb
     [matte] = answers
     assert isinstance(matte, EdgeMatte) and matte.foreground is not None
     doc = window.document
+    monkeypatch.undo()
     local, _ = sticker_from_segmentation(doc.photo, doc.displayed, window.builder.request())
     np.testing.assert_array_equal(sticker.rgba, local.rgba)  # what the library makes in one process
     alpha = sticker.rgba[..., 3]
@@ -77,6 +86,21 @@ def test_a_style_change_reuses_the_refined_edge_and_a_new_mask_asks_again(qtbot,
     np.testing.assert_array_equal(window.builder.sticker.rgba, local.rgba)
     refined_sticker(qtbot, window, MATTING)
     assert len(answers) == 2  # other options: asked again
+
+
+def test_a_matted_sticker_goes_into_a_pack_without_matting_in_the_window(qtbot, tmp_path, monkeypatch):
+    window = person_window(qtbot, tmp_path)
+    monkeypatch.setattr(matting, "matte", no_matting_here)
+    sticker = refined_sticker(qtbot, window, MATTING)
+    panel, folder = window.pack_panel, tmp_path / "pack"
+    with qtbot.waitSignal(panel.changed, timeout=10_000):
+        panel.new_pack(folder, "Edges", "Ann", "telegram")
+    with qtbot.waitSignal(panel.stickerAdded, timeout=20_000):
+        window.add_to_pack_action.trigger()
+    [entry] = open_pack(folder).stickers
+    with Image.open(folder / entry.file) as image:
+        added = np.asarray(image.convert("RGBA"))
+    np.testing.assert_array_equal(added, sticker.rgba)  # the preview's matted mask, same canvas
 
 
 WINDOW_SCRIPT = """
