@@ -105,7 +105,7 @@ def sticker_work(photo, seg, edits: MaskEdits, replay: EditReplay | None) -> obj
 
 
 def studio_rows(photo, seg) -> None:  # type: ignore[no-untyped-def]
-    for earlier in (1, 10):
+    for earlier in (1, 10, 30):
         states = [MaskEdits(tuple(stroke(i, photo.size) for i in range(count))) for count in range(earlier + 2)]
         for label, seen, state in (("stroke", states[:-1], states[-1]), ("undo", states, states[-2])):
             for way in ("full", "cached"):
