@@ -6,9 +6,10 @@ thread here and segmented in the compute process (``app.compute``)
 clicks (photo: one object, Shift: its class; or the class list) change the selection → hand edits
 (``app.edit_tools``) add to it → ``Refinement`` re-runs the CRF, when on, for the selection (results
 cached per photo) → the sticker builder keeps the preview current (off this thread; edge
-refinement, matting included, in the compute process) → Save or Copy takes that very sticker. Every change the person makes is a step on
-the undo stack (``app.undo_commands``). Nothing slow runs on this thread, and this process never
-imports torch (nor pymatting and numba): the model lives in the compute process, which is restarted (and the photo
+refinement, matting included, in the compute process) → Save or Copy takes that very sticker.
+Every change the person makes is a step on the undo stack (``app.undo_commands``). Nothing slow
+runs on this thread, and this process never imports torch (nor pymatting and numba): the model
+lives in the compute process, which is restarted (and the photo
 re-segmented, the person's choices kept) if it dies or hangs.
 """
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from app.compute.client import ComputeClient
+from app.compute.client import ComputeClient, ComputeProcessError
 from app.document import Document
 from fcn_core.edges import EdgeMatte, EdgeOptions, apply_edge_matte
 from fcn_core.edits import EditReplay
@@ -57,18 +57,18 @@ class _Build:
 class _Refinement:
     """An edge refinement asked for (``arrived`` False) or received."""
 
+    photo: Photo
     patch: MaskPatch
     options: EdgeOptions
     tag: int
     arrived: bool = False
     matte: EdgeMatte | None = None
 
-    def fits(self, patch: MaskPatch, options: EdgeOptions) -> bool:
-        """Made for this hard mask on this grid with these options (only they decide the matte)."""
+    def fits(self, photo: Photo, patch: MaskPatch, options: EdgeOptions) -> bool:
+        """Made for this photo, hard mask, grid and options (only they decide the matte)."""
         mine = self.patch
-        return (options, mine.origin, mine.step) == (self.options, patch.origin, patch.step) and np.array_equal(
-            mine.mask, patch.mask
-        )
+        same_grid = (options, mine.origin, mine.step) == (self.options, patch.origin, patch.step)
+        return photo is self.photo and same_grid and np.array_equal(mine.mask, patch.mask)
 
 
 class StickerBuilder(QObject):
@@ -109,6 +109,7 @@ class StickerBuilder(QObject):
         self._cutDone.connect(self._on_cut)
         service.edgesRefined.connect(self._on_matte)
         service.edgesFailed.connect(self._on_matte_failed)
+        service.restarted.connect(self._on_restarted)
         self._saveDone.connect(self._on_save_done)
         for signal in (
             document.photoChanged, document.segmentationChanged, document.refinedChanged,
@@ -173,24 +174,32 @@ class StickerBuilder(QObject):
             return
         patch, options = build.cut.patch, build.request.edges
         known = self._refinement
-        if known is not None and known.fits(patch, options) and (known.arrived or self._service.is_running("edges")):
+        if known is not None and known.fits(build.photo, patch, options) and (known.arrived or self._service.is_running("edges")):
             self._waiting = build
             if known.arrived:
                 self._finish_waiting(known)
             return
         segmentation = self._document.segmentation
         self._asks += 1
-        self._refinement = _Refinement(patch, options, self._asks)
+        self._refinement = _Refinement(build.photo, patch, options, self._asks)
         self._waiting = build
-        if segmentation is not None:
-            # False: the compute process restarted; the photo's re-segmentation rebuilds.
-            self._service.refine_edges(segmentation, patch, options, self._asks)
+        if segmentation is None or not self._service.refine_edges(segmentation, patch, options, self._asks):
+            self._refinement = self._waiting = None
+            self._on_build_done(build.generation, None, None, ComputeProcessError(
+                "The compute process was restarted; the edges are refined again once the photo is segmented again."
+            ))
+
+    def _on_restarted(self) -> None:
+        """A refinement under way died with the process: build again (the photo's re-segmentation
+        rebuilds once more with the new process)."""
+        if self._waiting is not None:
+            self.schedule()
 
     def _on_matte(self, matte: EdgeMatte | None, tag: int) -> None:
         known = self._refinement
         if known is None or known.tag != tag:
             return
-        self._refinement = known = _Refinement(known.patch, known.options, tag, True, matte)
+        self._refinement = known = replace(known, arrived=True, matte=matte)
         self._finish_waiting(known)
 
     def _finish_waiting(self, refinement: _Refinement) -> None:

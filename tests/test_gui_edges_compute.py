@@ -5,6 +5,8 @@ and pymatting and numba never load in the window's process."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -101,6 +103,36 @@ def test_a_matted_sticker_goes_into_a_pack_without_matting_in_the_window(qtbot, 
     with Image.open(folder / entry.file) as image:
         added = np.asarray(image.convert("RGBA"))
     np.testing.assert_array_equal(added, sticker.rgba)  # the preview's matted mask, same canvas
+
+
+def test_matting_works_after_the_compute_process_is_killed(qtbot, tmp_path):
+    window = person_window(qtbot, tmp_path)
+    first = refined_sticker(qtbot, window, MATTING)
+    pid = window.service.pid
+    with qtbot.waitSignal(window.segmentationShown, timeout=30_000):  # restarted, model reloaded, photo segmented
+        os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.builder.sticker is not None, timeout=30_000)
+    assert window.service.pid != pid
+    np.testing.assert_array_equal(window.builder.sticker.rgba, first.rgba)  # same photo and mask: same matte
+    answers: list[object] = []
+    window.service.edgesRefined.connect(lambda matte, tag: answers.append(matte))
+    refined_sticker(qtbot, window, replace(MATTING, band=0.05))
+    assert len(answers) == 1  # asked of the new process, on the photo it segmented
+
+
+def test_another_photo_with_the_same_mask_is_matted_again(qtbot, tmp_path):
+    window = person_window(qtbot, tmp_path)
+    window.document.set_style(replace(window.document.style, contour_width=0))  # the edge's own colours show
+    first = refined_sticker(qtbot, window, MATTING)
+    other = tmp_path / "other.png"  # the stub finds the same disc in any photo of this size
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (*SIZE, 3), dtype=np.uint8)).save(other)
+    open_and_wait(qtbot, window, other)
+    click_photo(qtbot, window, *disc_centre(SIZE))
+    qtbot.waitUntil(lambda: window.builder.sticker is not None and window.document.selection == {PERSON}, timeout=20_000)
+    doc = window.document
+    local, _ = sticker_from_segmentation(doc.photo, doc.displayed, window.builder.request())
+    np.testing.assert_array_equal(window.builder.sticker.rgba, local.rgba)  # the stub's mask is the same, the photo is not
+    assert not np.array_equal(window.builder.sticker.rgba, first.rgba)
 
 
 WINDOW_SCRIPT = """
