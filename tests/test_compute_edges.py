@@ -1,6 +1,6 @@
 """The compute process's edge requests (``ComputeState``, no process needed): the refinement of a
 mask patch over the photo kept with its segmentation, the same as ``edge_matte`` in one process;
-a segmentation no longer held is named; matting is warmed up after the first model loads."""
+a segmentation no longer held is named; matting is warmed up when idle after the first model loads."""
 
 from __future__ import annotations
 
@@ -32,7 +32,11 @@ def disc_patch() -> MaskPatch:
 @pytest.mark.parametrize("method", ["matting", "crf"])
 def test_edges_are_refined_on_the_photo_kept_with_its_segmentation(tmp_path, method) -> None:
     state = ComputeState(StubFactory())
+    state.idle()
+    assert state.warm_up is None  # no model yet
     handle(state, 1, LoadModel(ModelRequest("fcn8s")))
+    assert state.warm_up is None  # the server calls idle() when nothing is queued
+    state.idle()
     assert state.warm_up is not None
     photo = load_photo(write_photo(tmp_path / "photo.png", SIZE))
     handle(state, 2, Segment(photo))

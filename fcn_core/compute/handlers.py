@@ -8,9 +8,11 @@ segmenter, so the program never holds a second copy of the model.
 
 Edge refinement (matting, the CRF band) runs here too, on the photo kept with its segmentation:
 pymatting's import and its numba kernels cost ~1.5 s on first use, and that import, run in the
-window, stalled its event loop. Right after the first model loads, a thread loads them
-(``matting.warm_up``) while the process serves requests, so the first matting a person asks for
-pays only the matting.
+window, stalled its event loop. Once the first model has loaded and the queue is empty
+(``idle``, called by the server: a photo waiting to be segmented goes first), a thread loads them
+(``matting.warm_up``), so the first matting a person asks for pays only the matting. A request
+that arrives meanwhile runs at once, sharing the CPU with the rest of that ~1 s import
+(``bench/warm_up_contention.py`` measures what that costs a forward pass).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class ComputeState:
         self._photos: dict[int, Photo] = {}
         self._kernels: dict[tuple[int, str], CRFKernels] = {}
         self.warm_up: threading.Thread | None = None
-        """Loads pymatting's kernels once, after the first model loaded (module doc)."""
+        """Loads pymatting's kernels once, when idle after the first model loaded (module doc)."""
 
     def handle(
         self, request_id: int, payload: Payload, progress: Progress, cancelled: Cancelled, between_photos: BetweenPhotos
@@ -87,10 +89,13 @@ class ComputeState:
         use when this fails."""
         segmenter = self._factory(payload.model_request, lambda done, total: progress((done, total)), cancelled)
         self._segmenter = segmenter
-        if self.warm_up is None:
+        return ModelInfo(segmenter.model_name, segmenter.classes, getattr(segmenter, "device_message", ""))
+
+    def idle(self) -> None:
+        """Nothing is queued: warm matting up now if a model is loaded and it has not been done."""
+        if self.warm_up is None and self._segmenter is not None:
             self.warm_up = threading.Thread(target=_warm_up_matting, name="matting-warm-up", daemon=True)
             self.warm_up.start()
-        return ModelInfo(segmenter.model_name, segmenter.classes, getattr(segmenter, "device_message", ""))
 
     def segment(self, request_id: int, payload: Segment) -> Segmentation:
         if self._segmenter is None:
