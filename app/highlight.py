@@ -2,8 +2,9 @@
 
 Drawn from the same stages as the sticker — the selection (classes or objects), the clean-up and
 the person's edits — on a grid about as fine as the screen needs (``HIGHLIGHT_SIDE`` on the longer
-side), so a brush stroke on a 12-MP photo costs a few milliseconds here; the sticker itself is
-built off this thread. The image is stretched over the photo by the view.
+side), so a brush stroke on a 12-MP photo costs a few milliseconds here, and the edits replayed
+for the last highlight are kept (``EditReplay``), so a new stroke replays one stroke and an undo
+none; the sticker itself is built off this thread. The image is stretched over the photo by the view.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from app.document import Document
 from app.image_view import ImageView
 from app.imaging import qimage_from_array
 from fcn_core import EmptyMaskError
+from fcn_core.edits import EditReplay
 from fcn_core.mask import MaskWindow, Selection, clean_mask
 from fcn_core.objects import restrict_to_objects
 
@@ -27,8 +29,9 @@ OUTLINE_RGBA = (255, 214, 0, 255)
 DIM_ALPHA = 130
 
 
-def highlight_mask(document: Document) -> np.ndarray | None:
-    """The chosen object's mask on the highlight grid (``None`` when nothing is chosen)."""
+def highlight_mask(document: Document, replay: EditReplay | None = None) -> np.ndarray | None:
+    """The chosen object's mask on the highlight grid (``None`` when nothing is chosen); ``replay``
+    reuses the edits replayed for an earlier call (same pixels)."""
     seg, photo = document.displayed, document.photo
     if seg is None or photo is None or not document.selection:
         return None
@@ -41,7 +44,9 @@ def highlight_mask(document: Document) -> np.ndarray | None:
     step = max(1, math.ceil(max(height, width) / HIGHLIGHT_SIDE))
     window = MaskWindow(0, 0, -(-height // step), -(-width // step), step)
     mask = clean_mask(Selection(chosen, class_ids).window(window), document.cleanup)
-    return document.edits.apply_on_grid(mask, (0, 0), step)
+    if replay is None or not document.edits:
+        return document.edits.apply_on_grid(mask, (0, 0), step)
+    return replay.replay_on_grid(document.edits, mask, (0, 0), step)[0]
 
 
 def highlight_image(mask: np.ndarray, dim: bool) -> QImage:
@@ -61,6 +66,7 @@ class Highlighter(QObject):
         super().__init__(parent)
         self._doc, self._view = document, view
         self.dim = True
+        self._replay = EditReplay()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -75,5 +81,5 @@ class Highlighter(QObject):
 
     def refresh(self) -> None:
         self._timer.stop()
-        mask = highlight_mask(self._doc)
+        mask = highlight_mask(self._doc, self._replay)
         self._view.set_highlight(None if mask is None else highlight_image(mask, self.dim))

@@ -5,10 +5,11 @@ thread here and segmented in the compute process (``app.compute``)
 → the document takes the photo and the segmentation and the largest object is pre-selected →
 clicks (photo: one object, Shift: its class; or the class list) change the selection → hand edits
 (``app.edit_tools``) add to it → ``Refinement`` re-runs the CRF, when on, for the selection (results
-cached per photo) → the sticker builder keeps the preview current (edges, matting included, off
-this thread) → Save or Copy takes that very sticker. Every change the person makes is a step on
-the undo stack (``app.undo_commands``). Nothing slow runs on this thread, and this process never
-imports torch: the model lives in the compute process, which is restarted (and the photo
+cached per photo) → the sticker builder keeps the preview current (off this thread; edge
+refinement, matting included, in the compute process) → Save or Copy takes that very sticker.
+Every change the person makes is a step on the undo stack (``app.undo_commands``). Nothing slow
+runs on this thread, and this process never imports torch (nor pymatting and numba): the model
+lives in the compute process, which is restarted (and the photo
 re-segmented, the person's choices kept) if it dies or hangs.
 """
 
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.document = Document(self)
         self.service = ComputeClient(segmenter_factory, deadlines, self)
-        self.builder = StickerBuilder(self.document, self)
+        self.builder = StickerBuilder(self.document, self.service, self)
         self.refinement = Refinement(self.document, self.service, self)
         self.batch_dialog: BatchDialog | None = None
         self._opened_while_model_loads = False
@@ -526,7 +527,7 @@ class MainWindow(QMainWindow):
         self.pack_dock.show()
         self.pack_dock.raise_()
         crf = doc.crf.preset if doc.crf.enabled else None  # the displayed segmentation is already refined
-        if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf):
+        if not self.pack_panel.add_sticker(doc.photo, doc.displayed, request, crf=crf, refined=self.builder.refined):
             self.pack_panel.ask_new_pack()
 
     def copy_sticker(self) -> None:

@@ -61,6 +61,7 @@ from fcn_core.packs.render import render_for_pack
 from fcn_core.packs.rules import Problem, split_emojis
 from fcn_core.packs.telegram import DEFAULT_API_URL, BotApi, TelegramError, upload_pack
 from fcn_core.packs.whatsapp import export_whatsapp
+from fcn_core.pipeline import CutOut
 
 logger = logging.getLogger(__name__)
 
@@ -465,17 +466,18 @@ class PackPanel(QWidget):
 
     # adding -------------------------------------------------------------------------------------
     def add_sticker(self, photo: Photo, segmentation: Segmentation, request: StickerRequest, crf: str | None = None,
-                    emojis: tuple[str, ...] | None = None) -> bool:
+                    emojis: tuple[str, ...] | None = None, refined: CutOut | None = None) -> bool:
         """Render the selection for the pack's messenger and add it (in the background). ``crf``
-        is the preset the segmentation was refined with, recorded so the sticker can be made again.
-        False (and a new-pack prompt) when no pack is open."""
+        is the preset the segmentation was refined with, recorded so the sticker can be made again;
+        ``refined`` the preview's edge-refined cut (matting and the CRF band run in the compute
+        process, never here). False (and a new-pack prompt) when no pack is open."""
         if self.pack is None or self.folder is None:
             self.message.emit("Make or open a sticker pack first (the pack panel), then add the sticker.")
             return False
         pack = self.pack
 
         def add(folder: Path) -> packs.Pack:
-            sticker, source = render_for_pack(pack, photo, segmentation, request)
+            sticker, source = render_for_pack(pack, photo, segmentation, request, refined)
             return packs.add_sticker(folder, sticker.rgba, emojis or default_emojis(sticker.class_names),
                                      replace(source, crf=crf))
 

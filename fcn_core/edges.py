@@ -13,6 +13,10 @@ the object's own colour along the edge:
 
 Pixels the person's edits decided (``MaskPatch.decided``) keep the edit's value: edits win.
 
+The work is split in two so the window can run the costly half elsewhere: ``edge_matte`` (the
+refinement itself, in the compute process for the window) and ``apply_edge_matte`` (cheap:
+paste the result into the patch, edits win); ``refine_edges`` is the two in a row.
+
 Both work on the crop around the object only, resampled so its longer side is at most
 ``EdgeOptions.max_side`` pixels: working size or finer, never a 12-MP photo. The band's
 half-width is ``EdgeOptions.band`` times the object's longer side (at least 1.5 px), because an
@@ -71,13 +75,33 @@ class _Crop:
     band: float  # band half-width on the refinement grid, pixels
 
 
+@dataclass(frozen=True, eq=False)
+class EdgeMatte:
+    """A refinement's result on the crop around the object, on the patch's grid: the soft alpha
+    (float32) and, for matting, the object's own colour (uint8 RGB) of the patch block
+    ``[top : top + height, left : left + width]``. It is all the window needs back from the
+    compute process, which runs the refinement (DESIGN §7: matting runs where the CRF runs)."""
+
+    top: int
+    left: int
+    alpha: np.ndarray
+    foreground: np.ndarray | None = None
+
+
 def refine_edges(pixels: np.ndarray, patch: MaskPatch, options: EdgeOptions) -> MaskPatch:
     """The patch with a refined soft alpha (module doc); ``pixels`` is the photo (uint8 RGB)."""
+    matte = edge_matte(pixels, patch, options)
+    return patch if matte is None else apply_edge_matte(patch, matte)
+
+
+def edge_matte(pixels: np.ndarray, patch: MaskPatch, options: EdgeOptions) -> EdgeMatte | None:
+    """The costly half of ``refine_edges``: the refined alpha around the object (``None`` when
+    ``options`` keep the hard mask or the mask is empty). Only ``patch``'s mask, origin and step count."""
     if options.method == "none":
-        return patch
+        return None
     mask = np.asarray(patch.mask) >= 0.5
     if not mask.any():
-        return patch
+        return None
     crop = _crop(mask, options)
     image = _photo_crop(pixels, patch, crop)
     binary = _resize_mask(mask[crop.rows, crop.cols], crop.size)
@@ -86,14 +110,25 @@ def refine_edges(pixels: np.ndarray, patch: MaskPatch, options: EdgeOptions) -> 
         alpha, foreground = result.alpha, result.foreground
     else:
         alpha, foreground = _crf_alpha(image, binary, crop.band, options.crf_preset), None
-    height, width = mask.shape
     crop_size = (crop.cols.stop - crop.cols.start, crop.rows.stop - crop.rows.start)
+    return EdgeMatte(
+        crop.rows.start, crop.cols.start, np.asarray(_resize(alpha, crop_size, "F"), dtype=np.float32),
+        None if foreground is None else np.asarray(_resize(foreground, crop_size, "RGB"), dtype=np.uint8),
+    )
+
+
+def apply_edge_matte(patch: MaskPatch, matte: EdgeMatte) -> MaskPatch:
+    """The cheap half of ``refine_edges``: ``patch`` with ``matte``'s soft alpha (zero outside the
+    crop) and colours, and the pixels the person's edits decided put back as they decided."""
+    height, width = patch.mask.shape
+    rows = slice(matte.top, matte.top + matte.alpha.shape[0])
+    cols = slice(matte.left, matte.left + matte.alpha.shape[1])
     full_alpha = np.zeros((height, width), dtype=np.float32)
-    full_alpha[crop.rows, crop.cols] = _resize(alpha, crop_size, "F")
+    full_alpha[rows, cols] = matte.alpha
     full_foreground = None
-    if foreground is not None:
+    if matte.foreground is not None:
         full_foreground = np.zeros((height, width, 3), dtype=np.uint8)
-        full_foreground[crop.rows, crop.cols] = _resize(foreground, crop_size, "RGB")
+        full_foreground[rows, cols] = matte.foreground
     if patch.decided is not None:  # the person's edits win over the refinement
         full_alpha[patch.decided > 0] = 1.0
         full_alpha[patch.decided < 0] = 0.0

@@ -98,22 +98,7 @@ class MaskEdits:
         they left the mask alone. Edge refinement keeps the decided pixels as they are."""
         result = np.array(mask, dtype=bool, copy=True)
         decided = np.zeros(result.shape, dtype=np.int8)
-        grid = _Grid(origin, step, result.shape)
-        for edit in self.edits:
-            if isinstance(edit, ComponentEdit):
-                before = result.copy()
-                _apply_component(result, grid, edit)
-                decided[before & ~result] = -1
-                continue
-            painted = grid.rasterize(edit)
-            if painted is None:
-                continue
-            region, area = painted
-            if edit.add:
-                result[region] |= area
-            else:
-                result[region] &= ~area
-            decided[region][area] = 1 if edit.add else -1
+        _replay(self.edits, result, decided, _Grid(origin, step, result.shape))
         return result, decided
 
     def added_box(self) -> tuple[int, int, int, int] | None:
@@ -126,6 +111,76 @@ class MaskEdits:
         if not boxes:
             return None
         return min(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), max(b[3] for b in boxes)
+
+
+def _replay(edits: tuple[Edit, ...], result: np.ndarray, decided: np.ndarray, grid: _Grid) -> None:
+    """Apply ``edits`` in order to ``result`` (bool) and ``decided`` (int8), in place: the one
+    fold behind ``replay_on_grid`` and ``EditReplay``, so both give the same pixels."""
+    for edit in edits:
+        if isinstance(edit, ComponentEdit):
+            before = result.copy()
+            _apply_component(result, grid, edit)
+            decided[before & ~result] = -1
+            continue
+        painted = grid.rasterize(edit)
+        if painted is None:
+            continue
+        region, area = painted
+        if edit.add:
+            result[region] |= area
+        else:
+            result[region] &= ~area
+        decided[region][area] = 1 if edit.add else -1
+
+
+class EditReplay:
+    """``MaskEdits.replay_on_grid`` that remembers what it replayed, so a new stroke costs one
+    stroke and an undo or redo costs nothing, however many edits came before (DESIGN §10: brush
+    stroke → preview and undo ≤ 100 ms on a 12-MP photo).
+
+    It keeps the mask it was last given (the selection after clean-up, on one grid) and the
+    state after each prefix of the edits it replayed there. A call with the same mask and grid
+    starts from the longest kept prefix of its edits and replays only the rest; another mask or
+    grid (the CRF, the clean-up or the selection changed, or another canvas) drops everything.
+    The fold is ``_replay`` in both cases, so the pixels equal a full replay's. The states kept
+    are bounded by ``max_bytes`` (the least recently used go first). One per thread: it is not
+    locked.
+    """
+
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self._max_bytes = max_bytes
+        self._base: np.ndarray | None = None
+        self._grid: _Grid | None = None
+        self._states: dict[int, tuple[tuple[Edit, ...], np.ndarray, np.ndarray]] = {}
+        """Prefix length → (that prefix, mask, decided), in least-recently-used order."""
+
+    def replay_on_grid(
+        self, edits: MaskEdits, mask: np.ndarray, origin: tuple[int, int], step: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What ``edits.replay_on_grid(mask, origin, step)`` returns (new arrays the caller owns)."""
+        mask = np.asarray(mask, dtype=bool)
+        grid = _Grid(origin, step, mask.shape)
+        if grid != self._grid or self._base is None or not np.array_equal(self._base, mask):
+            self._base, self._grid, self._states = mask.copy(), grid, {}
+        done, start = 0, (self._base, np.zeros(mask.shape, dtype=np.int8))
+        for length in range(len(edits), 0, -1):
+            kept = self._states.get(length)
+            if kept is not None and kept[0] == edits.edits[:length]:
+                done, start = length, (kept[1], kept[2])
+                self._states[length] = self._states.pop(length)  # most recently used
+                break
+        result, decided = start[0].copy(), start[1].copy()
+        if done < len(edits):
+            _replay(edits.edits[done:], result, decided, grid)
+            self._keep(edits.edits, result, decided)
+        return result, decided
+
+    def _keep(self, edits: tuple[Edit, ...], result: np.ndarray, decided: np.ndarray) -> None:
+        self._states.pop(len(edits), None)
+        self._states[len(edits)] = (edits, result.copy(), decided.copy())
+        size = result.nbytes + decided.nbytes
+        while len(self._states) > 1 and size * len(self._states) > self._max_bytes:
+            del self._states[next(iter(self._states))]
 
 
 def _photo_box(edit: Stroke | Lasso) -> tuple[int, int, int, int]:

@@ -13,7 +13,8 @@ own colour leaves a fringe of the old background around the sticker. ``estimate_
 
 pymatting compiles its kernels with numba and caches the machine code on disk (``cache=True``),
 so only the very first run on a machine pays the compilation; ``warm_up`` runs a tiny matte so
-an interactive program pays that before the person asks for it.
+an interactive program pays the import and the kernels' loading before the person asks for it
+(the window's compute process does, on a thread, after its first model loads).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import numpy as np
 from fcn_core.classes import ClassSet
 from fcn_core.crf import refine_crf
 from fcn_core.edges import EdgeOptions, refine_edges
-from fcn_core.edits import MaskEdits
+from fcn_core.edits import EditReplay, MaskEdits
 from fcn_core.mask import (
     AUTO,
     ClassRefs,
@@ -84,14 +84,35 @@ class StickerRequest:
         object.__setattr__(self, "classes", normalize_class_refs(self.classes))
 
 
+@dataclass(frozen=True, eq=False)
+class CutOut:
+    """The chosen, cleaned and edited mask around the object (before edge refinement), the
+    class names it stands for and the segmentation it was cut from (refined when a CRF ran)."""
+
+    patch: MaskPatch
+    class_names: tuple[str, ...]
+    segmentation: Segmentation
+
+
 def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, Segmentation]:
     """The stages after the network: resolve classes, CRF (optional), objects, mask, clean-up,
-    edits, edge refinement, sticker.
+    edits, edge refinement, sticker (``cut_out``, ``refine_edges``, ``sticker_from_patch``).
+
+    Returns the sticker and the segmentation it was cut from (refined when a CRF ran).
+    Raises ``mask.EmptyMaskError`` when the chosen classes cover no pixel.
+    """
+    cut = cut_out(photo, seg, request)
+    refined = refine_edges(photo.pixels, cut.patch, request.edges)
+    return sticker_from_patch(photo, refined, request, cut.class_names), cut.segmentation
+
+
+def cut_out(photo: Photo, seg: Segmentation, request: StickerRequest, replay: EditReplay | None = None) -> CutOut:
+    """Resolve classes, CRF (optional), objects, mask, clean-up and edits: everything before the
+    edge refinement. The window runs the refinement in its compute process, so it calls the
+    stages one by one; ``replay`` (the window's) reuses the edits replayed for an earlier call.
 
     The mask is cut only around the object and only as fine as the canvas needs
     (``fcn_core.sticker_mask``): a class pick on a 12-MP photo must stay within 100 ms.
-
-    Returns the sticker and the segmentation it was cut from (refined when a CRF ran).
     Raises ``mask.EmptyMaskError`` when the chosen classes cover no pixel.
     """
     class_ids = resolve_classes(seg, request.classes)
@@ -100,11 +121,11 @@ def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerR
         seg = refine_crf(seg, request.crf, mode=request.crf_mode, target_classes=class_ids)
     if seg.photo_size != photo.size:
         raise ValueError(f"segmentation of a {seg.photo_size} photo given with a {photo.size} photo")
-    class_names = [seg.classes.names[class_id] for class_id in class_ids]
+    class_names = tuple(seg.classes.names[class_id] for class_id in class_ids)
     try:
         chosen = restrict_to_objects(seg, class_ids, request.objects) if request.objects else seg
         patch = sticker_mask(seg=chosen, class_ids=class_ids, cleanup=request.cleanup, style=request.style,
-                             edits=request.edits, edge_margin=_edge_margin(request.edges))
+                             edits=request.edits, edge_margin=_edge_margin(request.edges), replay=replay)
     except EmptyMaskError as error:
         if seg is raw:
             raise
@@ -116,8 +137,7 @@ def sticker_from_segmentation(photo: Photo, seg: Segmentation, request: StickerR
             f"after the CRF ({request.crf}, {request.crf_mode}) nothing of {' + '.join(class_names)} is left; "
             f"the network itself found: {found_classes_text(raw)}; {advice}"
         ) from error
-    sticker = _finish(photo, patch, request, class_names)
-    return sticker, seg
+    return CutOut(patch, class_names, seg)
 
 
 def sticker_from_mask(photo: Photo, mask: np.ndarray, request: StickerRequest, class_names: Sequence[str]) -> Sticker:
@@ -135,7 +155,8 @@ def sticker_from_mask(photo: Photo, mask: np.ndarray, request: StickerRequest, c
     chosen, decided = request.edits.replay_on_grid(clean_mask(chosen, request.cleanup), (0, 0), 1)
     if not chosen.any():
         raise EmptyMaskError(f"the mask of {' + '.join(class_names) or 'the object'} is empty: nothing to cut out")
-    return _finish(photo, MaskPatch(chosen, decided=decided if request.edits else None), request, class_names)
+    patch = MaskPatch(chosen, decided=decided if request.edits else None)
+    return sticker_from_patch(photo, refine_edges(photo.pixels, patch, request.edges), request, class_names)
 
 
 def _pieces_under(mask: np.ndarray, points: Sequence[PhotoPoint]) -> np.ndarray:
@@ -154,8 +175,8 @@ def _edge_margin(edges: EdgeOptions) -> float:
     return 0.0 if edges.method == "none" else 2.0 * edges.band
 
 
-def _finish(photo: Photo, patch: MaskPatch, request: StickerRequest, class_names: Sequence[str]) -> Sticker:
-    refined = refine_edges(photo.pixels, patch, request.edges)
+def sticker_from_patch(photo: Photo, refined: MaskPatch, request: StickerRequest, class_names: Sequence[str]) -> Sticker:
+    """The last stage: the sticker of an edge-refined (or hard) mask patch in ``request``'s style."""
     sticker = make_sticker_from_patch(photo, refined, request.style, class_names=class_names)
     logger.info("sticker of %s from %s", "+".join(sticker.class_names), photo.path or "an in-memory photo")
     return sticker

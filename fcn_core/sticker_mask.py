@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fcn_core.edits import NO_EDITS, MaskEdits
+from fcn_core.edits import NO_EDITS, EditReplay, MaskEdits
 from fcn_core.mask import MaskCleanup, MaskWindow, Selection, clean_mask
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import MaskPatch, StickerStyle, filter_reach, reduction_step
@@ -45,11 +45,13 @@ def sticker_mask(
     style: StickerStyle,
     edits: MaskEdits = NO_EDITS,
     edge_margin: float = 0.0,
+    replay: EditReplay | None = None,
 ) -> MaskPatch:
     """The cleaned, edited mask of ``class_ids`` around the object, at the step ``style``'s canvas needs.
 
     Raises ``mask.EmptyMaskError`` (naming the classes and what was found) when nothing is left:
     the window holds every cell where the classes could win and everything the edits add.
+    ``replay`` (the window's) reuses what it replayed of the edits before: same pixels, less work.
     """
     selection = Selection(seg, class_ids)
     photo_height, photo_width = seg.photo_size
@@ -65,7 +67,11 @@ def sticker_mask(
     window_bottom = min(-(-photo_height // step), -(-bottom // step) + reach)
     window_right = min(-(-photo_width // step), -(-right // step) + reach)
     window = MaskWindow(window_top, window_left, window_bottom - window_top, window_right - window_left, step)
-    mask, decided = edits.replay_on_grid(clean_mask(selection.window(window), cleanup), window.origin, step)
+    cleaned = clean_mask(selection.window(window), cleanup)
+    if replay is not None and edits:
+        mask, decided = replay.replay_on_grid(edits, cleaned, window.origin, step)
+    else:
+        mask, decided = edits.replay_on_grid(cleaned, window.origin, step)
     if not mask.any():
         raise selection.empty_error()
     if not edits:

@@ -20,7 +20,9 @@ import fcn_core
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEAVY = ("torch", "torchvision", "matplotlib")
+HEAVY = ("torch", "torchvision", "matplotlib", "pymatting", "numba")
+"""Never loaded by the window's modules or the command line's help: torch lives in the compute
+process; pymatting and numba (1.4 s of imports that stalled the event loop) too."""
 
 
 def all_modules() -> list[str]:

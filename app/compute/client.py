@@ -42,16 +42,19 @@ from fcn_core.compute.protocol import (
     Payload,
     PrepareCrf,
     Refine,
+    RefineEdges,
     Reply,
     Request,
     RunBatch,
     Segment,
     Start,
 )
+from fcn_core.edges import EdgeOptions
+from fcn_core.sticker import MaskPatch
 
 logger = logging.getLogger(__name__)
 
-ClientKind = Literal["model", "open", "prepare", "refine", "batch"]
+ClientKind = Literal["model", "open", "prepare", "refine", "edges", "batch"]
 Recovery = Literal["", "redo", "reload"]
 SUPERVISE_MS = 200
 MAX_RESTARTS_IN_A_ROW = 2
@@ -75,6 +78,7 @@ class Deadlines:
     open: float = 180.0
     prepare: float = 120.0
     refine: float = 120.0
+    edges: float = 120.0
     batch: float = 600.0
     heartbeat: float = 30.0
     close_grace: float = 1.0
@@ -105,6 +109,8 @@ class ComputeClient(QObject):
     openFailed = Signal(object, object)  # what was opened (path or Photo), exception
     refined = Signal(object, object)  # Segmentation, CrfKey
     refineFailed = Signal(object)  # exception
+    edgesRefined = Signal(object, object)  # EdgeMatte or None, the caller's tag
+    edgesFailed = Signal(object, object)  # exception, the caller's tag
     batchProgress = Signal(int, int, str)  # done, total, current file
     batchFinished = Signal(object)  # BatchReport
     batchFailed = Signal(object)  # exception
@@ -226,6 +232,20 @@ class ComputeClient(QObject):
         self.cancel("refine")
         self._finish("refine")
 
+    def refine_edges(self, segmentation: Segmentation, patch: MaskPatch, options: EdgeOptions, tag: object) -> bool:
+        """Edge refinement (matting, the CRF band) of ``patch``, a hard mask over the photo of
+        ``segmentation``, in the process; ``edgesRefined(matte, tag)`` or ``edgesFailed(exc, tag)``
+        answers the latest such request. Only the patch's mask and grid are sent: the process kept
+        the photo. False (nothing sent) when ``segmentation`` was made by a process that has since
+        been restarted: the re-segmentation under way replaces it."""
+        made = self._made_by.get(segmentation)
+        if made is None or made[0] != self._generation:
+            logger.info("edges asked for a segmentation of an earlier compute process; waiting for the new one")
+            return False
+        hard = MaskPatch(patch.mask, patch.origin, patch.step)
+        self._send("edges", f"Refining the edges ({options.method})…", tag, RefineEdges(made[1], hard, options))
+        return True
+
     def run_batch(self, job: BatchJob) -> None:
         self._send("batch", "Exporting stickers…", job, RunBatch(job))
 
@@ -318,6 +338,8 @@ class ComputeClient(QObject):
             self.segmented.emit(result)
         elif kind == "refine":
             self.refined.emit(result, running.payload)
+        elif kind == "edges":
+            self.edgesRefined.emit(result, running.payload)
         elif kind == "batch":
             self.batchFinished.emit(result)
 
@@ -332,6 +354,8 @@ class ComputeClient(QObject):
             self.openFailed.emit(running.payload, exc)
         elif kind == "refine":
             self.refineFailed.emit(exc)
+        elif kind == "edges":
+            self.edgesFailed.emit(exc, running.payload)
         elif kind == "batch":
             self.batchFailed.emit(exc)
         else:

@@ -18,13 +18,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fcn_core.classes import ClassSet
+from fcn_core.edges import EdgeOptions
 from fcn_core.photo import Photo
 from fcn_core.pipeline import StickerRequest
+from fcn_core.sticker import MaskPatch
 
 HEARTBEAT_S = 0.5
 
-RequestKind = Literal["model", "segment", "prepare", "refine", "batch"]
-INTERACTIVE: tuple[RequestKind, ...] = ("model", "segment", "refine")
+RequestKind = Literal["model", "segment", "prepare", "refine", "edges", "batch"]
+INTERACTIVE: tuple[RequestKind, ...] = ("model", "segment", "refine", "edges")
 """Served first, also between the photos of a running batch; ``prepare`` (CRF kernels ahead of
 the first toggle) comes next, batch export last."""
 
@@ -104,14 +106,27 @@ class Refine:
 
 
 @dataclass(frozen=True)
+class RefineEdges:
+    """Edge refinement (``fcn_core.edges.edge_matte``: matting or the CRF band) of the window's
+    edited mask over the photo of segmentation ``segmentation_id``. The window sends only the hard
+    mask patch (the process kept the photo it segmented) and gets an ``EdgeMatte`` back: the soft
+    alpha and colours of the crop around the object."""
+
+    segmentation_id: int
+    patch: MaskPatch
+    options: EdgeOptions
+
+
+@dataclass(frozen=True)
 class RunBatch:
     job: BatchJob
 
 
-Payload = LoadModel | ImportWeights | Segment | PrepareCrf | Refine | RunBatch
+Payload = LoadModel | ImportWeights | Segment | PrepareCrf | Refine | RefineEdges | RunBatch
 
 KIND_OF: dict[type, RequestKind] = {
-    LoadModel: "model", ImportWeights: "model", Segment: "segment", PrepareCrf: "prepare", Refine: "refine", RunBatch: "batch",
+    LoadModel: "model", ImportWeights: "model", Segment: "segment", PrepareCrf: "prepare", Refine: "refine",
+    RefineEdges: "edges", RunBatch: "batch",
 }
 
 
@@ -162,7 +177,8 @@ class NoModelError(RuntimeError):
 
 
 class SegmentationGone(LookupError):
-    """A CRF was asked for a segmentation the process no longer holds (made by an earlier process)."""
+    """A CRF or an edge refinement was asked for a segmentation the process no longer holds
+    (made by an earlier process, or long superseded)."""
 
 
 def sendable(exc: BaseException) -> BaseException:

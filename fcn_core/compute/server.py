@@ -60,6 +60,8 @@ class Server:
         threading.Thread(target=self._beat, name="compute-heartbeat", daemon=True).start()
         while True:
             self._run(state, self._queue.take())
+            if self._queue.empty():
+                state.idle()
 
     def _run(self, state: ComputeState, request: Request) -> None:
         flag = self._queue.cancel_flag(request.id)

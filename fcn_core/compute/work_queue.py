@@ -61,6 +61,11 @@ class WorkQueue:
                     return request
                 self._changed.wait()
 
+    def empty(self) -> bool:
+        """Nothing is queued (requests dropped on the way to the next pick count as queued)."""
+        with self._changed:
+            return not self._pending
+
     def take_interactive(self) -> Request | None:
         """The next interactive request, without waiting (None when there is none)."""
         with self._changed:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from fcn_core.packs.model import TARGET_FORMATS, Pack, StickerSource
 from fcn_core.photo import Photo
-from fcn_core.pipeline import StickerRequest, sticker_from_segmentation
+from fcn_core.pipeline import CutOut, StickerRequest, sticker_from_patch, sticker_from_segmentation
 from fcn_core.segmentation import Segmentation
 from fcn_core.sticker import Sticker, StickerStyle
 
@@ -37,10 +37,19 @@ def request_for_pack(pack: Pack, request: StickerRequest) -> StickerRequest:
     return replace(request, style=style, fmt=fmt, target="whatsapp" if pack.target == "whatsapp" else "telegram")  # type: ignore[arg-type]
 
 
-def render_for_pack(pack: Pack, photo: Photo, seg: Segmentation, request: StickerRequest) -> tuple[Sticker, StickerSource]:
-    """The sticker for ``pack`` and the record of where it came from (for ``pack.json``)."""
+def render_for_pack(
+    pack: Pack, photo: Photo, seg: Segmentation, request: StickerRequest, refined: CutOut | None = None
+) -> tuple[Sticker, StickerSource]:
+    """The sticker for ``pack`` and the record of where it came from (for ``pack.json``).
+
+    ``refined`` is a cut whose edge is already refined (the window's preview, refined in its
+    compute process): the pack's sticker is made from that very mask instead of refining again here.
+    """
     pack_request = request_for_pack(pack, request)
-    sticker, _ = sticker_from_segmentation(photo, seg, pack_request)
+    if refined is None:
+        sticker, _ = sticker_from_segmentation(photo, seg, pack_request)
+    else:
+        sticker = sticker_from_patch(photo, refined.patch, pack_request, refined.class_names)
     source = StickerSource(
         photo=None if photo.path is None else str(photo.path.resolve()),
         classes=sticker.class_names,
