@@ -47,6 +47,7 @@ EPILOG = """examples:
   fcn-sticker models                            the models and where their weights come from
   fcn-sticker weights download fcn8s            fetch and verify weights (or: weights import FILE)
   fcn-sticker pack --help                       sticker packs for Telegram and WhatsApp
+  fcn-sticker pack --help                       sticker packs for Telegram and WhatsApp
   fcn-sticker train --help / eval --help        reproduce FCN-32s -> 16s -> 8s on PASCAL VOC
   fcn-sticker <command> --help                  details and examples for one command
 """
